@@ -1,0 +1,92 @@
+"""Assemble validated articles into the site model: publishing rules, translations, tags, archives."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import datetime
+from types import MappingProxyType
+from typing import Iterable
+
+from site_builder import urls
+from site_builder.config import SiteConfig
+from site_builder.errors import ContentError, Problem
+from site_builder.model import Article, Site, TagLink, TagPage, Translation, YearArchive
+from site_builder.parse import make_slug
+from site_builder.tags import TagRegistry, resolve_tags, tag_key
+
+
+def publishable(articles: Iterable[Article], drafts: bool, now: datetime | None) -> list[Article]:
+    """Drop drafts (unless `drafts`) and articles dated after `now` (when `now` is given)."""
+    return [a for a in articles if (drafts or not a.draft) and (now is None or a.date <= now)]
+
+
+def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
+    """Newest first; articles published at the same moment are ordered by source path."""
+    return tuple(sorted(sorted(articles, key=lambda a: a.source), key=lambda a: a.date, reverse=True))
+
+
+def assemble(articles: list[Article], config: SiteConfig, registry: TagRegistry) -> Site:
+    """Link translations and tags, group by language, tag and year; report clashes between files."""
+    check_unique(articles, lambda a: (a.lang, a.translation_key), "translation_key",
+                 lambda a: f"both are the `{a.lang}` version of `{a.translation_key}`: give one of them "
+                           "another `translation_key` (or fix its language suffix)")
+    check_unique(articles, lambda a: a.path, "slug",
+                 lambda a: f"both would be published at /{a.path}: give one of them another `slug`")
+    tags = resolve_tags(articles, registry)
+    linked = [link_article(a, articles, tags, config, registry) for a in articles]
+    ordered = newest_first(linked)
+    by_lang = {lang: tuple(a for a in ordered if a.lang == lang) for lang in config.language_codes}
+    return Site(
+        config=config,
+        articles=ordered,
+        by_lang=MappingProxyType(by_lang),
+        tags=MappingProxyType({lang: tag_pages(lang, by_lang[lang], tags, registry) for lang in by_lang}),
+        years=MappingProxyType({lang: year_archives(lang, by_lang[lang], config) for lang in by_lang}),
+    )
+
+
+def check_unique(articles: list[Article], key, field: str, message) -> None:  # type: ignore[no-untyped-def]
+    """Raise one error per pair of articles sharing `key`, naming both files."""
+    first: dict[object, Article] = {}
+    problems = []
+    for article in sorted(articles, key=lambda a: a.source):
+        other = first.setdefault(key(article), article)
+        if other is not article:
+            problems.append(Problem(article.source, article.lines.get(field),
+                                    f"clashes with {other.source}: {message(article)}"))
+    if problems:
+        raise ContentError(problems)
+
+
+def link_article(article: Article, articles: list[Article], tags: dict, config: SiteConfig,
+                 registry: TagRegistry) -> Article:
+    """The article with its translations and resolved tags filled in."""
+    order = {code: i for i, code in enumerate(config.language_codes)}
+    others = sorted((a for a in articles if a.translation_key == article.translation_key
+                     and a.lang != article.lang), key=lambda a: order[a.lang])
+    links = tuple(TagLink(tag.key, tag.labels[article.lang], urls.tag(article.lang, tag.slugs[article.lang]))
+                  for tag in (tags[tag_key(label, registry)] for label in article.tag_labels))
+    return dataclasses.replace(
+        article,
+        translations=tuple(Translation(a.lang, a.path, a.title) for a in others),
+        tags=links,
+    )
+
+
+def tag_pages(lang: str, articles: tuple[Article, ...], tags: dict, registry: TagRegistry) -> tuple[TagPage, ...]:
+    """One page per tag used in `lang`, sorted by label (accents ignored)."""
+    members: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        for link in article.tags:
+            members[link.key].append(article)
+    pages = [TagPage(tags[key], lang, tuple(found)) for key, found in members.items()]
+    return tuple(sorted(pages, key=lambda p: (make_slug(p.tag.labels[lang]), p.tag.key)))
+
+
+def year_archives(lang: str, articles: tuple[Article, ...], config: SiteConfig) -> tuple[YearArchive, ...]:
+    """One archive per year that has articles in `lang`, newest year first."""
+    years: dict[int, list[Article]] = defaultdict(list)
+    for article in articles:
+        years[article.date.astimezone(config.tzinfo).year].append(article)
+    return tuple(YearArchive(lang, y, tuple(years[y])) for y in sorted(years, reverse=True))

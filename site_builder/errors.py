@@ -1,0 +1,61 @@
+"""Every error the builder reports, and how it is worded: `path:line: message`."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    path: str
+    """Path of the offending file, relative to the project when possible."""
+    line: int | None
+    message: str
+    severity: str = "error"
+    """`error` stops the build; `warning` is reported (and fails only under --strict)."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class SiteError(Exception):
+    """Base of every error the builder reports to the user without a traceback."""
+
+    def __init__(self, problems: Iterable[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("site", None, problems)]
+        self.problems: list[Problem] = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(SiteError):
+    """site.toml, content/tags.toml or the command line is wrong."""
+
+
+class ContentError(SiteError):
+    """One or more articles are wrong."""
+
+
+class BuildError(SiteError):
+    """Rendering or writing failed (template error, collision, I/O)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ' (did you mean `x`?)' for the nearest choice, or ''."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Path as shown in messages: relative to the project root when inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

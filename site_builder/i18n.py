@@ -1,0 +1,146 @@
+"""Languages: where an article's language is decided, interface strings, and date formatting."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+
+SUPPORTED_LANGUAGES = ("fr", "en")
+LANGUAGE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
+
+# Every piece of interface text, in every supported language. Templates read them through `t`.
+STRINGS: dict[str, dict[str, str]] = {
+    "fr": {
+        "language_name": "Français",
+        "skip_to_content": "Aller au contenu",
+        "home": "Accueil",
+        "tags": "Sujets",
+        "all_tags": "Tous les sujets",
+        "archives": "Archives",
+        "search": "Recherche",
+        "search_label": "Rechercher dans les archives",
+        "search_button": "Chercher",
+        "by": "Par",
+        "published": "Publié le",
+        "updated": "Mis à jour le",
+        "read_in": "Lire en français",
+        "translation_available": "Cet article existe aussi en",
+        "tagged": "Sujets de l'article",
+        "feedback_title": "Avez-vous trouvé une erreur ou une inexactitude ?",
+        "feedback_text": "Nous étudierons vos commentaires dans les plus brefs délais.",
+        "feedback_link": "Signaler une erreur",
+        "pagination": "Pagination",
+        "previous_page": "Page précédente",
+        "next_page": "Page suivante",
+        "page_n_of_m": "Page {n} sur {m}",
+        "articles_count_one": "{n} article",
+        "articles_count_other": "{n} articles",
+        "tag_title": "Sujet : {tag}",
+        "year_title": "Archives {year}",
+        "month_title": "{month}",
+        "no_articles": "Aucun article pour le moment.",
+        "not_found_title": "Page introuvable",
+        "not_found_text": "La page demandée n'existe pas ou a été déplacée.",
+        "back_home": "Retour à l'accueil",
+        "choose_language": "Choisissez votre langue",
+        "main_nav": "Navigation principale",
+        "language_switcher": "Langue",
+        "latest": "Derniers articles",
+        "draft": "Brouillon",
+        "footer_note": "Archives d'actualité bilingues.",
+    },
+    "en": {
+        "language_name": "English",
+        "skip_to_content": "Skip to content",
+        "home": "Home",
+        "tags": "Topics",
+        "all_tags": "All topics",
+        "archives": "Archives",
+        "search": "Search",
+        "search_label": "Search the archive",
+        "search_button": "Search",
+        "by": "By",
+        "published": "Published",
+        "updated": "Updated",
+        "read_in": "Read in English",
+        "translation_available": "This article is also available in",
+        "tagged": "Article topics",
+        "feedback_title": "Did you find an error or inaccuracy?",
+        "feedback_text": "We will review your feedback as soon as possible.",
+        "feedback_link": "Report an error",
+        "pagination": "Pagination",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
+        "page_n_of_m": "Page {n} of {m}",
+        "articles_count_one": "{n} article",
+        "articles_count_other": "{n} articles",
+        "tag_title": "Topic: {tag}",
+        "year_title": "{year} archive",
+        "month_title": "{month}",
+        "no_articles": "No articles yet.",
+        "not_found_title": "Page not found",
+        "not_found_text": "The page you asked for does not exist or has moved.",
+        "back_home": "Back to the home page",
+        "choose_language": "Choose your language",
+        "main_nav": "Main navigation",
+        "language_switcher": "Language",
+        "latest": "Latest articles",
+        "draft": "Draft",
+        "footer_note": "A bilingual news archive.",
+    },
+}
+
+
+def language_of(file_name: str, front_matter_lang: object | None) -> tuple[str | None, str, str | None]:
+    """Decide an article's language from its file name (`x.fr.md`) or its `lang:` field.
+
+    Returns (language, stem without suffix, error message or None). This is the one place where
+    an article's language is decided.
+    """
+    stem = file_name[:-3] if file_name.endswith(".md") else file_name
+    match = LANGUAGE_SUFFIX.match(stem)
+    suffix = match.group("lang") if match else None
+    if match:
+        stem = match.group("stem")
+    if front_matter_lang is not None and not isinstance(front_matter_lang, str):
+        return suffix, stem, (f"`lang` must be a language code such as `fr` or `en`, not "
+                              f"`{front_matter_lang!r}` (quote it: lang: \"no\")")
+    if suffix and front_matter_lang and front_matter_lang != suffix:
+        return suffix, stem, (f"the file name says `{suffix}` but `lang` says `{front_matter_lang}`: "
+                              "remove `lang` or rename the file")
+    lang = suffix or front_matter_lang
+    if not lang:
+        return None, stem, ("no language: name the file `<name>.fr.md` or `<name>.en.md`, "
+                            "or add `lang: fr` to the front matter")
+    return lang, stem, None
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """Interface string `key` in `lang`, with `{placeholders}` filled in."""
+    text = STRINGS[lang][key]
+    return text.format(**values) if values else text
+
+
+def count_label(lang: str, n: int) -> str:
+    """'1 article' / '12 articles', pluralised by the language's CLDR plural rule."""
+    form = Locale.parse(lang).plural_form(n)
+    key = "articles_count_one" if form == "one" else "articles_count_other"
+    return t(lang, key, n=n)
+
+
+@lru_cache(maxsize=4096)
+def format_date(value: date, locale: str) -> str:
+    """The one place a date is formatted for readers: « 27 novembre 2024 », "27 November 2024"."""
+    day = value.date() if isinstance(value, datetime) else value
+    return babel_format_date(day, format="long", locale=locale)
+
+
+@lru_cache(maxsize=256)
+def month_name(month: int, locale: str) -> str:
+    """Stand-alone month name, capitalised: « Novembre », "November"."""
+    name = Locale.parse(locale).months["stand-alone"]["wide"][month]
+    return name[:1].upper() + name[1:]

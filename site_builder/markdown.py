@@ -1,0 +1,131 @@
+"""Markdown to HTML: CommonMark + tables, footnotes, strikethrough, heading ids; raw HTML policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import unescape
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from slugify import slugify
+
+SUMMARY_MAX_CHARS = 300
+
+# Raw HTML that survives `raw_html = "sanitize"`: what articles need (tables, figures, details,
+# images, links), never scripts, styles, frames, forms or event handlers.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del",
+    "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section",
+    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "time", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "time": {"datetime"},
+    "section": {"class"},
+    "hr": {"class"},
+    "sup": {"class"},
+    "details": {"open"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# markdown-it writes `style="text-align:…"` on aligned table cells; nothing else may style.
+ALLOWED_STYLE_PROPERTIES = {"text-align"}
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    """Body HTML, safe to insert as-is under the site's raw HTML policy."""
+    first_paragraph: str
+    """Plain text of the first paragraph, the default summary ("" when there is none)."""
+    site_links: tuple[str, ...] = ()
+    """Root-relative links and images in the body (`/fr/2024/11/x/`), as written."""
+
+
+def heading_slug(text: str) -> str:
+    """Heading ids: lower-case ASCII words joined by hyphens (`Défense européenne` → `defense-europeenne`)."""
+    return slugify(text) or "section"
+
+
+@lru_cache(maxsize=3)
+def _parser(raw_html: str) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": raw_html != "escape", "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_slug)
+    return md
+
+
+def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:
+    """Render an article body under the raw HTML policy `sanitize`, `escape` or `trust`.
+
+    Root-relative links (`/fr/…`) are written under `base_path`, so a site published under a
+    sub-path keeps working."""
+    md = _parser(raw_html)
+    tokens = md.parse(text)
+    site_links = rebase_links(tokens, base_path)
+    html = md.renderer.render(tokens, md.options, {})
+    if raw_html == "sanitize":
+        html = sanitize(html)
+    return RenderedMarkdown(html, first_paragraph(md, tokens), site_links)
+
+
+def rebase_links(tokens: list[Token], base_path: str) -> tuple[str, ...]:
+    """Prefix root-relative link and image targets with `base_path`; return them as written."""
+    found = []
+    for token in tokens:
+        for child in token.children or ():
+            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
+            target = child.attrGet(attr) if attr else None
+            if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+                found.append(target)
+                child.attrSet(attr, base_path + target[1:])
+    return tuple(found)
+
+
+def sanitize(html: str) -> str:
+    """Keep the allow-listed tags, attributes and URL schemes; drop everything else."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
+        strip_comments=True,
+    )
+
+
+def first_paragraph(md: MarkdownIt, tokens: list[Token]) -> str:
+    """Plain text of the first top-level paragraph, shortened at a word boundary."""
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            inline = tokens[index + 1]
+            html = md.renderer.renderInline(inline.children or [], md.options, {})
+            # Dropping every tag (and the content of script/style) leaves the readable text.
+            text = " ".join(unescape(nh3.clean(html, tags=set())).split())
+            if text:
+                return shorten(text, SUMMARY_MAX_CHARS)
+    return ""
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` at the last word boundary before `limit` characters, adding an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—– ")
+    return cut + "…"
+

@@ -1,0 +1,114 @@
+"""The site model: typed, read-only records that every later stage reads and none edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from site_builder.config import SiteConfig
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A link from an article to another language version of it."""
+
+    lang: str
+    path: str
+    """Site-relative URL path of the other version (`en/2024/11/x/`)."""
+    title: str
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A tag as one article shows it: label and page in the article's language."""
+
+    key: str
+    label: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, parsed and validated."""
+
+    source: str
+    """Path of the Markdown file relative to the project: how the article is named in messages."""
+    lang: str
+    slug: str
+    translation_key: str
+    title: str
+    date: datetime
+    """Publication time, always time-zone aware."""
+    updated: datetime | None
+    tag_labels: tuple[str, ...]
+    """Tags as written (NFC), before the tag registry resolves them."""
+    authors: tuple[str, ...]
+    summary: str
+    summary_given: bool
+    """False when the summary was taken from the first paragraph."""
+    draft: bool
+    image: str | None
+    image_alt: str
+    body_html: str
+    path: str
+    """Site-relative URL path of the article page (`fr/2024/11/slug/`)."""
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Line of each front-matter key in the source, for later messages."""
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    site_links: tuple[str, ...] = ()
+    """Root-relative links written in the body (`/fr/2024/11/x/`), for link checking."""
+    tags: tuple[TagLink, ...] = ()
+    """Resolved tags (filled in by `assemble`)."""
+    translations: tuple[Translation, ...] = ()
+    """Other language versions (filled in by `assemble`), in site language order."""
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: `updated`, else `date`."""
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A topic, possibly present in several languages."""
+
+    key: str
+    """Identity: the tag registry's key, or the slug of the label for unregistered tags."""
+    labels: Mapping[str, str]
+    """Label per language where the tag is used (or registered)."""
+    slugs: Mapping[str, str]
+    """URL slug per language (`defense` in French, `defence` in English)."""
+    registered: bool
+
+
+@dataclass(frozen=True)
+class TagPage:
+    """A tag in one language with its articles, newest first."""
+
+    tag: Tag
+    lang: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True)
+class YearArchive:
+    lang: str
+    year: int
+    articles: tuple[Article, ...]
+    """Newest first."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the renderer needs, assembled and cross-linked."""
+
+    config: SiteConfig
+    articles: tuple[Article, ...]
+    """Every published article, newest first (ties broken by source path)."""
+    by_lang: Mapping[str, tuple[Article, ...]]
+    tags: Mapping[str, tuple[TagPage, ...]]
+    """Tag pages per language, sorted by label."""
+    years: Mapping[str, tuple[YearArchive, ...]]
+    """Year archives per language, newest year first."""

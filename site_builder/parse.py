@@ -1,0 +1,186 @@
+"""Turn one source file into a validated `Article`, or a list of problems naming the file and line."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from slugify import slugify
+
+from site_builder import urls
+from site_builder.config import SiteConfig
+from site_builder.content import FrontMatterError, Source, decode, split_front_matter
+from site_builder.errors import ContentError, Problem, did_you_mean
+from site_builder.i18n import language_of
+from site_builder.markdown import render_markdown
+from site_builder.model import Article
+
+KNOWN_KEYS = frozenset({
+    "title", "date", "updated", "tags", "summary", "author", "draft", "slug", "translation_key",
+    "extra", "lang", "image", "image_alt",
+})
+SLUG_MAX_LENGTH = 80
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Names Windows refuses as files or folders: a slug must never be one.
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)})
+DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def make_slug(text: str) -> str:
+    """Lower-case ASCII slug (`Défense européenne` → `defense-europeenne`); '' when nothing is left."""
+    return slugify(unicodedata.normalize("NFC", text), max_length=SLUG_MAX_LENGTH, word_boundary=True)
+
+
+def parse_article(source: Source, config: SiteConfig) -> Article:
+    """Validate one article; raise ContentError listing every problem found in it."""
+    if len(source.data) > config.max_article_bytes:
+        raise ContentError([Problem(source.rel, None, f"is {len(source.data):,} bytes, over the limit of "
+                                    f"{config.max_article_bytes:,} (`max_article_bytes` in site.toml)")])
+    try:
+        front = split_front_matter(decode(source))
+    except FrontMatterError as exc:
+        raise ContentError([Problem(source.rel, exc.line, str(exc))]) from None
+    problems: list[Problem] = []
+    fields, lines = front.fields, front.lines
+
+    def problem(key: str | None, message: str) -> None:
+        problems.append(Problem(source.rel, lines.get(key) if key else 1, message))
+
+    for key in sorted(set(fields) - KNOWN_KEYS, key=str):
+        problem(str(key), f"unknown front-matter key `{key}`{did_you_mean(str(key), KNOWN_KEYS)}")
+    name = PurePosixPath(source.rel).name
+    lang, stem, lang_error = language_of(name, fields.get("lang"))
+    if lang_error:
+        problem("lang", lang_error)
+    elif lang not in config.language_codes:
+        problem("lang" if "lang" in fields else None,
+                f"unknown language `{lang}`: this site's languages are {', '.join(config.language_codes)}")
+    title = _text(fields, "title", problem, required=True)
+    tz = config.tzinfo
+    published = _datetime(fields, "date", tz, problem, required=True)
+    updated = _datetime(fields, "updated", tz, problem, required=False)
+    if published and updated and updated < published:
+        problem("updated", f"`updated` ({fields['updated']}) is before `date` ({fields['date']}): "
+                "an article cannot be updated before it is published")
+    tags = _tags(fields, problem)
+    authors = _authors(fields, problem)
+    summary = _text(fields, "summary", problem, required=False)
+    draft = _bool(fields, "draft", problem)
+    slug = _slug(fields, stem, problem)
+    key = _text(fields, "translation_key", problem, required=False) or stem
+    image = _text(fields, "image", problem, required=False)
+    image_alt = _text(fields, "image_alt", problem, required=False)
+    extra = fields.get("extra", {})
+    if not isinstance(extra, dict):
+        problem("extra", "`extra` must be a mapping of `key: value` lines")
+        extra = {}
+    if problems:
+        raise ContentError(problems)
+    assert lang and title and published  # guaranteed when no problem was found
+    body = render_markdown(front.body, config.raw_html, config.base_path)
+    return Article(
+        source=source.rel, lang=lang, slug=slug, translation_key=key, title=title,
+        date=published, updated=updated, tag_labels=tags, authors=authors,
+        summary=summary or body.first_paragraph, summary_given=bool(summary), draft=draft,
+        image=image or None, image_alt=image_alt or "", body_html=body.html,
+        path=urls.article(lang, published.astimezone(tz), slug),
+        lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
+    )
+
+
+Report = Callable[[str | None, str], None]
+
+
+def _text(fields: dict[str, Any], key: str, problem: Report, required: bool) -> str:
+    value = fields.get(key)
+    if value is None:
+        if required:
+            problem(key if key in fields else None, f"`{key}` is missing: add `{key}: …` to the front matter")
+        return ""
+    if not isinstance(value, str):
+        problem(key, f"`{key}` must be text, not `{value!r}`: put it in quotes (`{key}: \"{value}\"`)")
+        return ""
+    text = unicodedata.normalize("NFC", value).strip()
+    if required and not text:
+        problem(key, f"`{key}` is empty: give the article a {key}")
+    return text
+
+
+def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, required: bool) -> datetime | None:
+    value = fields.get(key)
+    if value is None:
+        if required:
+            problem(key if key in fields else None, f"`{key}` is missing: add `{key}: YYYY-MM-DD`")
+        return None
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text is None or not DATE_SHAPE.match(text):
+        problem(key, f"`{key}` is `{value}`, not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+01:00")
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=tz)
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError as exc:
+        problem(key, f"`{key}` is `{value}`, which is not a real date ({exc})")
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _tags(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
+    value = fields.get("tags")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("tags", f"`tags` must be a list, e.g. `tags: [{value}]`, not `{value!r}`")
+        return ()
+    result: dict[str, str] = {}
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            problem("tags", f"every tag must be non-empty text; `{item!r}` is not")
+            continue
+        label = unicodedata.normalize("NFC", " ".join(item.split()))
+        if not make_slug(label):
+            problem("tags", f"tag `{label}` has no letters or digits to make its URL from")
+            continue
+        result.setdefault(make_slug(label), label)  # `Apple` and `apple` are one tag
+    return tuple(result.values())
+
+
+def _authors(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
+    value = fields.get("author")
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(a, str) and a.strip() for a in items):
+        problem("author", "`author` must be a name or a list of names")
+        return ()
+    return tuple(unicodedata.normalize("NFC", a.strip()) for a in items)
+
+
+def _bool(fields: dict[str, Any], key: str, problem: Report) -> bool:
+    value = fields.get(key, False)
+    if not isinstance(value, bool):
+        problem(key, f"`{key}` must be true or false (without quotes), not `{value!r}`")
+        return False
+    return value
+
+
+def _slug(fields: dict[str, Any], stem: str, problem: Report) -> str:
+    given = fields.get("slug")
+    if given is not None and not isinstance(given, str):
+        problem("slug", f"`slug` must be text, not `{given!r}`")
+        return "invalid"
+    slug = make_slug(given if given is not None else stem)
+    where = "slug" if given is not None else None
+    if not slug:
+        problem(where, f"the slug made from `{given if given is not None else stem}` is empty: "
+                "set `slug:` to a few words in letters or digits")
+    elif slug in WINDOWS_RESERVED:
+        problem(where, f"the slug `{slug}` is a reserved file name on Windows: choose another `slug:`")
+    return slug or "invalid"

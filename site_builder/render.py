@@ -1,0 +1,121 @@
+"""Render the site model through Jinja2 templates into a list of output files (nothing is written)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import jinja2
+
+from site_builder import i18n, urls, views
+from site_builder.errors import BuildError, Problem
+from site_builder.model import Site
+
+log = logging.getLogger(__name__)
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site."""
+
+    path: str
+    """Path inside the output folder, POSIX style (`fr/index.html`)."""
+    data: bytes
+    source: str
+    """What produced it, for collision messages: an article's path, a template, a static file."""
+
+
+def make_environment(project: Path) -> jinja2.Environment:
+    """Jinja environment: the project's `templates/` override the shipped theme by name."""
+    loaders: list[jinja2.BaseLoader] = []
+    if (project / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(project / "templates"))
+    loaders.append(jinja2.FileSystemLoader(THEME_DIR / "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["t_in"] = i18n.t
+    env.globals["language_name"] = partial(i18n.t, key="language_name")
+    return env
+
+
+def render(site: Site, env: jinja2.Environment) -> list[OutputFile]:
+    """Every page of the site, rendered; raises BuildError naming the template on failure."""
+    outputs = [render_page(env, page) for page in views.pages(site)]
+    outputs.extend(theme_assets())
+    outputs.extend(static_files(site.config.root))
+    return outputs
+
+
+def render_page(env: jinja2.Environment, page: views.Page) -> OutputFile:
+    """Render one page view with its template; template errors name the template and the page."""
+    translate = partial(i18n.t, page.chrome.lang)
+    try:
+        html = env.get_template(page.template).render(
+            chrome=page.chrome, page=page.body, t=translate,
+            count_label=partial(i18n.count_label, page.chrome.lang),
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError([Problem(f"templates/{exc.name or page.template}", exc.lineno, exc.message or str(exc))]) from exc
+    except jinja2.TemplateError as exc:
+        line = _template_line(exc)
+        raise BuildError([Problem(f"templates/{page.template}", line,
+                                  f"{exc} (while rendering /{page.path} from {page.source})")]) from exc
+    return OutputFile(urls.output_file(page.path), html.encode("utf-8"), page.source)
+
+
+def theme_assets() -> Iterator[OutputFile]:
+    """The shipped theme's CSS and images, under /assets/."""
+    yield from _files_under(THEME_DIR / "assets", prefix="assets/", label="theme asset")
+
+
+def static_files(project: Path) -> Iterator[OutputFile]:
+    """The project's `static/` folder, copied as-is to the site root."""
+    yield from _files_under(project / "static", prefix="", label="static/")
+
+
+def _files_under(folder: Path, prefix: str, label: str) -> Iterator[OutputFile]:
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(folder).as_posix()
+        yield OutputFile(prefix + rel, path.read_bytes(), f"{label} {rel}")
+
+
+def _template_line(exc: Exception) -> int | None:
+    """Line in the template where a runtime error happened, from Jinja's rewritten traceback."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def check_outputs(outputs: Sequence[OutputFile]) -> None:
+    """Refuse two sources writing one file, and any path that would leave the output folder."""
+    problems: list[Problem] = []
+    owner: dict[str, OutputFile] = {}
+    for out in outputs:
+        if not urls.is_safe_output_path(out.path):
+            problems.append(Problem(out.source, None, f"would write outside the output folder ({out.path!r})"))
+            continue
+        key = out.path.casefold()  # `A.html` and `a.html` are one file on macOS and Windows
+        first = owner.setdefault(key, out)
+        if first is not out:
+            problems.append(Problem(out.source, None, f"output conflict: {first.source} and {out.source} "
+                                    f"both write {out.path}"))
+    if problems:
+        raise BuildError(problems)
+

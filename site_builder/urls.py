@@ -1,0 +1,77 @@
+"""Every URL of the site is decided here. Paths are site-relative (`fr/2024/11/slug/`, no leading
+slash); `href` adds the base path, `absolute` the base URL, `output_file` maps a path to a file."""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+
+from site_builder.config import SiteConfig
+
+# First path segments under /<lang>/ that generated pages own; an article slug never lands there
+# because articles live under /<lang>/<year>/<month>/.
+RESERVED_SEGMENTS = ("page", "tags", "search", "archives", "feed.xml", "corrections")
+
+
+def root() -> str:
+    return ""
+
+
+def not_found() -> str:
+    return "404.html"
+
+
+def home(lang: str, page: int = 1) -> str:
+    return f"{lang}/" if page == 1 else f"{lang}/page/{page}/"
+
+
+def article(lang: str, published: datetime, slug: str) -> str:
+    return f"{lang}/{published.year:04d}/{published.month:02d}/{slug}/"
+
+
+def tags_index(lang: str) -> str:
+    return f"{lang}/tags/"
+
+
+def tag(lang: str, slug: str, page: int = 1) -> str:
+    base = f"{lang}/tags/{slug}/"
+    return base if page == 1 else f"{base}page/{page}/"
+
+
+def archives(lang: str) -> str:
+    return f"{lang}/archives/"
+
+
+def year(lang: str, value: int) -> str:
+    return f"{lang}/{value:04d}/"
+
+
+def search(lang: str) -> str:
+    return f"{lang}/search/"
+
+
+def asset(name: str) -> str:
+    return f"assets/{name}"
+
+
+def href(config: SiteConfig, path: str) -> str:
+    """Link target as written in pages: the base path plus the site-relative path."""
+    return config.base_path + path
+
+
+def absolute(config: SiteConfig, path: str) -> str:
+    """Absolute URL (canonical links, feeds, feedback links)."""
+    return config.base_url + path
+
+
+def output_file(path: str) -> str:
+    """File that serves `path`: directories get `index.html`."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def is_safe_output_path(path: str) -> bool:
+    """True when `path` stays inside the output folder once written."""
+    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        return False
+    normal = posixpath.normpath(path)
+    return normal == path.rstrip("/") and not normal.startswith("..") and ".." not in normal.split("/")

@@ -1,0 +1,338 @@
+"""Which pages the site has, and the read-only view each template receives (one kind per page type)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterator, Sequence
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from site_builder import i18n, urls
+from site_builder.config import SiteConfig
+from site_builder.model import Article, Site, TagPage, YearArchive
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str
+    lang: str = ""
+    """hreflang of the target, when it is in another language."""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What the layout of every page needs: language, titles, head links, navigation."""
+
+    lang: str
+    site_title: str
+    site_description: str
+    title: str
+    """Document title (the page's own title, or the site title on a home page)."""
+    description: str
+    canonical: str
+    alternates: tuple[Link, ...]
+    """`<link rel=alternate hreflang>`: every language version of this page, then x-default."""
+    languages: tuple[Link, ...]
+    """The language switcher: this page in the other languages (or their home)."""
+    nav: tuple[Link, ...]
+    home: str
+    search_action: str
+    stylesheet: str
+    base_path: str
+
+
+@dataclass(frozen=True)
+class Dated:
+    iso: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An article in a list."""
+
+    title: str
+    href: str
+    lang: str
+    date: Dated
+    summary: str
+    tags: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    title: str
+    lang: str
+    date: Dated
+    updated: Dated | None
+    authors: tuple[str, ...]
+    summary: str
+    dek: str
+    """The standfirst under the headline: the summary when the writer gave one."""
+    tags: tuple[Link, ...]
+    body: Markup
+    """Sanitized HTML of the body (the site's raw HTML policy applied): the only markup a view holds."""
+    translations: tuple[Link, ...]
+    feedback_href: str
+    image: str | None
+    image_alt: str
+
+
+@dataclass(frozen=True)
+class Pagination:
+    current: int
+    total: int
+    previous: str | None
+    next: str | None
+
+
+@dataclass(frozen=True)
+class ListView:
+    heading: str
+    intro: str
+    cards: tuple[Card, ...]
+    pagination: Pagination
+
+
+@dataclass(frozen=True)
+class TagCount:
+    label: str
+    href: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TagsView:
+    tags: tuple[TagCount, ...]
+
+
+@dataclass(frozen=True)
+class MonthGroup:
+    label: str
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    months: tuple[MonthGroup, ...]
+    years: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class ArchivesView:
+    years: tuple[TagCount, ...]
+
+
+@dataclass(frozen=True)
+class RootView:
+    languages: tuple[Link, ...]
+    default_href: str
+
+
+@dataclass(frozen=True)
+class NotFoundView:
+    languages: tuple[Link, ...]
+
+
+ViewBody = ArticleView | ListView | TagsView | YearView | ArchivesView | RootView | NotFoundView
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to render: its template, where it goes, what produced it, and its view."""
+
+    template: str
+    path: str
+    source: str
+    chrome: Chrome
+    body: ViewBody
+
+
+def pages(site: Site) -> Iterator[Page]:
+    """Every page of the site, in a stable order."""
+    cfg = site.config
+    yield root_page(cfg)
+    yield not_found_page(cfg)
+    for lang in cfg.language_codes:
+        articles = site.by_lang[lang]
+        yield from list_pages(cfg, lang, articles, urls.home, i18n.t(lang, "latest"), "", "home")
+        for article in articles:
+            yield article_page(cfg, article)
+        yield tags_index_page(cfg, lang, site.tags[lang])
+        for tag_page in site.tags[lang]:
+            yield from tag_pages(cfg, tag_page)
+        yield archives_page(cfg, lang, site.years[lang], site)
+        for archive in site.years[lang]:
+            yield year_page(cfg, archive, site)
+
+
+# --- page builders -------------------------------------------------------------------------------
+
+def article_page(cfg: SiteConfig, article: Article) -> Page:
+    versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
+    chrome = make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions)
+    return Page("article.html", article.path, article.source, chrome, article_view(cfg, article))
+
+
+def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
+               intro: str, source: str, versions_of=None) -> Iterator[Page]:
+    """Paginated list of article cards; `path_of(lang, page)` gives each page's path."""
+    chunks = paginate(articles, cfg.page_size)
+    for number, chunk in enumerate(chunks, start=1):
+        path = path_of(lang, number)
+        versions = versions_of(number) if versions_of else {code: path_of(code, number) for code in cfg.language_codes}
+        if number > 1:
+            versions = {lang: path}
+        title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=len(chunks))}"
+        chrome = make_chrome(cfg, lang, path, title if path != urls.home(lang) else "", cfg.language(lang).description, versions)
+        pagination = Pagination(
+            number, len(chunks),
+            urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
+            urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
+        )
+        yield Page("list.html", path, f"{source} list", chrome,
+                   ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination))
+
+
+def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[Page]:
+    tag, lang = page.tag, page.lang
+    label = tag.labels[lang]
+
+    def path_of(code: str, number: int) -> str:
+        return urls.tag(code, tag.slugs.get(code, tag.slugs[lang]), number)
+
+    def versions_of(number: int) -> dict[str, str]:
+        return {code: urls.tag(code, slug) for code, slug in tag.slugs.items()}
+
+    yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label), "",
+                          f"tag `{label}`", versions_of)
+
+
+def tags_index_page(cfg: SiteConfig, lang: str, tag_pages_: tuple[TagPage, ...]) -> Page:
+    path = urls.tags_index(lang)
+    versions = {code: urls.tags_index(code) for code in cfg.language_codes}
+    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "all_tags"), cfg.language(lang).description, versions)
+    counts = tuple(TagCount(p.tag.labels[lang], urls.href(cfg, urls.tag(lang, p.tag.slugs[lang])), len(p.articles))
+                   for p in tag_pages_)
+    return Page("tags.html", path, "tags index", chrome, TagsView(counts))
+
+
+def archives_page(cfg: SiteConfig, lang: str, years: tuple[YearArchive, ...], site: Site) -> Page:
+    path = urls.archives(lang)
+    versions = {code: urls.archives(code) for code in cfg.language_codes}
+    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "archives"), cfg.language(lang).description, versions)
+    counts = tuple(TagCount(str(y.year), urls.href(cfg, urls.year(lang, y.year)), len(y.articles)) for y in years)
+    return Page("archives.html", path, "archives index", chrome, ArchivesView(counts))
+
+
+def year_page(cfg: SiteConfig, archive: YearArchive, site: Site) -> Page:
+    lang, year = archive.lang, archive.year
+    path = urls.year(lang, year)
+    versions = {code: urls.year(code, year) for code in cfg.language_codes
+                if any(y.year == year for y in site.years[code])}
+    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "year_title", year=year), cfg.language(lang).description, versions)
+    locale = cfg.language(lang).locale
+    months: dict[int, list[Card]] = {}
+    for article in archive.articles:
+        months.setdefault(article.date.astimezone(cfg.tzinfo).month, []).append(card(cfg, article))
+    groups = tuple(MonthGroup(i18n.month_name(m, locale), tuple(cards)) for m, cards in months.items())
+    years = tuple(Link(urls.href(cfg, urls.year(lang, y.year)), str(y.year), current=y.year == year)
+                  for y in site.years[lang])
+    return Page("year.html", path, f"year archive {year}", chrome, YearView(year, groups, years))
+
+
+def root_page(cfg: SiteConfig) -> Page:
+    lang = cfg.default_language
+    versions = {code: urls.home(code) for code in cfg.language_codes}
+    chrome = make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, versions)
+    links = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
+    return Page("root.html", urls.root(), "language chooser", chrome,
+                RootView(links, urls.href(cfg, urls.home(lang))))
+
+
+def not_found_page(cfg: SiteConfig) -> Page:
+    lang = cfg.default_language
+    chrome = make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {})
+    links = tuple(Link(urls.href(cfg, urls.home(code)), i18n.t(code, "back_home"), code) for code in cfg.language_codes)
+    return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links))
+
+
+# --- pieces --------------------------------------------------------------------------------------
+
+def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: str,
+                versions: dict[str, str]) -> Chrome:
+    """Layout data for a page at `path` in `lang` whose language versions are `versions`."""
+    language = cfg.language(lang)
+    alternates = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
+                       for code in cfg.language_codes if code in versions)
+    if len(alternates) > 1:
+        default = versions.get(cfg.default_language, path)
+        alternates += (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
+    else:
+        alternates = ()
+    switcher = tuple(
+        Link(urls.href(cfg, versions.get(code, urls.home(code))), i18n.t(code, "language_name"), code,
+             current=code == lang)
+        for code in cfg.language_codes
+    )
+    nav = (
+        Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=path == urls.home(lang)),
+        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"), current=path.startswith(urls.tags_index(lang))),
+        Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=path == urls.archives(lang)),
+    )
+    return Chrome(
+        lang=lang, site_title=language.title, site_description=language.description,
+        title=f"{title} · {language.title}" if title else language.title,
+        description=description, canonical=urls.absolute(cfg, path), alternates=alternates,
+        languages=switcher, nav=nav, home=urls.href(cfg, urls.home(lang)),
+        search_action=urls.href(cfg, urls.search(lang)), stylesheet=urls.href(cfg, urls.asset("style.css")),
+        base_path=cfg.base_path,
+    )
+
+
+def article_view(cfg: SiteConfig, article: Article) -> ArticleView:
+    return ArticleView(
+        title=article.title, lang=article.lang,
+        date=dated(article.date, cfg, article.lang),
+        updated=dated(article.updated, cfg, article.lang) if article.updated else None,
+        authors=article.authors, summary=article.summary,
+        dek=article.summary if article.summary_given else "",
+        tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
+        body=Markup(article.body_html),
+        translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
+        feedback_href=feedback_href(cfg, article),
+        image=article.image, image_alt=article.image_alt,
+    )
+
+
+def card(cfg: SiteConfig, article: Article) -> Card:
+    return Card(
+        title=article.title, href=urls.href(cfg, article.path), lang=article.lang,
+        date=dated(article.date, cfg, article.lang), summary=article.summary,
+        tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
+    )
+
+
+def dated(moment: datetime, cfg: SiteConfig, lang: str) -> Dated:
+    """A date for `<time>`: machine-readable ISO and the localized text."""
+    local = moment.astimezone(cfg.tzinfo)
+    return Dated(local.isoformat(), i18n.format_date(local, cfg.language(lang).locale))
+
+
+def feedback_href(cfg: SiteConfig, article: Article) -> str:
+    """The feedback target with this article's absolute URL, title and language, URL-encoded."""
+    values = {"url": urls.absolute(cfg, article.path), "title": article.title, "lang": article.lang}
+    href = cfg.feedback_url
+    for name, value in values.items():
+        href = href.replace("{" + name + "}", quote(value, safe=""))
+    return href
+
+
+def paginate(items: Sequence[Article], size: int) -> list[Sequence[Article]]:
+    """Split into pages of `size`; an empty list still has one (empty) page."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [items[:0]]

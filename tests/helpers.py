@@ -1,0 +1,46 @@
+"""Cheap helpers shared by the tests."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+from site_builder.build import BuildOptions, BuildResult, build
+
+# A fixed "now" so that tests never depend on the clock.
+from datetime import datetime, timezone
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def make_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` (path → dedented text, or raw bytes) under `root`; return `root`."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def article(title: str = "Un titre", date: str = "2024-11-27", body: str = "Du texte.", **fields: str) -> str:
+    """Front matter + body of a small article; extra `fields` are written as given (YAML)."""
+    lines = [f"title: {title!r}" if title is not None else "", f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    header = "\n".join(line for line in lines if line)
+    return f"---\n{header}\n---\n\n{body}\n"
+
+
+def build_site(root: Path, **options: object) -> BuildResult:
+    """Build `root` into `root/public` at the fixed test time."""
+    options.setdefault("now", NOW)
+    return build(BuildOptions(project=root, **options))  # type: ignore[arg-type]
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under `folder`."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
