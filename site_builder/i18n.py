@@ -114,7 +114,7 @@ def language_of(file_name: str, front_matter_lang: object | None) -> tuple[str |
                               "remove `lang` or rename the file")
     lang = suffix or front_matter_lang
     if not lang:
-        return None, stem, ("no language: name the file `<name>.fr.md` or `<name>.en.md`, "
+        return None, stem, (f"no language: rename the file `{stem}.fr.md` or `{stem}.en.md`, "
                             "or add `lang: fr` to the front matter")
     return lang, stem, None
 

@@ -1,7 +1,7 @@
 """Screenshot pages of a built site at phone and desktop widths with Debian's Chromium.
 
 Usage: python tools/screenshots.py PUBLIC_DIR OUT_DIR PATH [PATH ...]
-(PATH as served, e.g. /site-builder/fr/). Serves PUBLIC_DIR's parent mapping so the base path works."""
+Build with `--base-url http://127.0.0.1/` first so that PATH is e.g. /fr/. Used to look at the theme."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def main() -> None:
     public, out, paths = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
-    base = sys.argv[4] if False else None
     out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(public))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -1,0 +1,63 @@
+"""The command line: summary line, exit status, messages, and a real non-editable install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from site_builder.cli import main
+from tests.helpers import article, make_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_build_prints_one_summary_line(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article(), "content/articles/a.en.md": article()})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--future"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Built 2 articles (1 fr, 1 en): ")
+
+
+def test_bad_input_exits_1_with_path_line_messages_and_no_traceback(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": "---\ntitle: T\ndate: 2024-02-30\n---\n"})
+    result = CliRunner().invoke(main, ["build", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "content/articles/a.fr.md:3: `date` is `2024-02-30`, which is not a real date" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "public").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": "---\ntitle: T\n---\n"})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--debug"])
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_base_url_option_is_validated(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--base-url", "not a url"])
+    assert result.exit_code == 1 and "`--base-url` must be an absolute http(s) URL" in result.output
+
+
+def test_output_option_and_base_url(tmp_path: Path) -> None:
+    make_site(tmp_path / "p", {"content/articles/a.fr.md": article()})
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "p"), "-o", str(tmp_path / "out"),
+                                       "--base-url", "https://u.example/sub"])
+    assert result.exit_code == 0, result.output
+    assert 'href="/sub/assets/style.css"' in (tmp_path / "out/fr/index.html").read_text()
+
+
+def test_works_from_a_plain_pip_install_outside_the_repository(tmp_path: Path) -> None:
+    target = tmp_path / "site-packages"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(REPO)], check=True, cwd=tmp_path)
+    project = make_site(tmp_path / "project", {"content/articles/a.fr.md": article("Installé")})
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run([sys.executable, "-m", "site_builder", "build", "--future"], cwd=project, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Installé" in (project / "public/fr/2024/11/a/index.html").read_text()
+    assert (project / "public/assets/style.css").exists()
