@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -88,7 +89,7 @@ def rebase_links(tokens: list[Token], base_path: str) -> tuple[str, ...]:
     found = []
     for token in tokens:
         for child in token.children or ():
-            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
+            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
             target = child.attrGet(attr) if attr else None
             if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
                 found.append(target)
@@ -114,7 +115,7 @@ def first_paragraph(md: MarkdownIt, tokens: list[Token]) -> str:
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and token.level == 0:
             inline = tokens[index + 1]
-            html = md.renderer.renderInline(inline.children or [], md.options, {})
+            html = RendererHTML().renderInline(inline.children or [], md.options, {})
             # Dropping every tag (and the content of script/style) leaves the readable text.
             text = " ".join(unescape(nh3.clean(html, tags=set())).split())
             if text:
