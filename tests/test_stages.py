@@ -142,3 +142,11 @@ def test_urls_are_decided_in_one_place() -> None:
     assert urls.home("en", 2) == "en/page/2/"
     assert urls.tag("fr", "defense", 3) == "fr/tags/defense/page/3/"
     assert urls.output_file("fr/") == "fr/index.html" and urls.output_file("404.html") == "404.html"
+
+
+def test_every_interface_string_exists_in_every_language() -> None:
+    from site_builder.i18n import STRINGS, SUPPORTED_LANGUAGES
+
+    keys = {lang: set(STRINGS[lang]) for lang in SUPPORTED_LANGUAGES}
+    assert all(k == keys["fr"] for k in keys.values()), keys
+    assert all(value.strip() for lang in SUPPORTED_LANGUAGES for value in STRINGS[lang].values())
