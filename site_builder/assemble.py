@@ -67,9 +67,11 @@ def link_article(article: Article, articles: list[Article], tags: dict, config: 
                      and a.lang != article.lang), key=lambda a: order[a.lang])
     links = tuple(TagLink(tag.key, tag.labels[article.lang], urls.tag(article.lang, tag.slugs[article.lang]))
                   for tag in (tags[tag_key(label, registry)] for label in article.tag_labels))
+    # The original is the version published first; on a tie, the one in the first site language.
+    original = min([article, *others], key=lambda a: (a.date, order[a.lang]))
     return dataclasses.replace(
         article,
-        translations=tuple(Translation(a.lang, a.path, a.title) for a in others),
+        translations=tuple(Translation(a.lang, a.path, a.title, a is original) for a in others),
         tags=links,
     )
 

@@ -34,6 +34,8 @@ class FrontMatter:
     fields: dict[str, Any]
     lines: dict[str, int]
     """Line (1-based, in the file) of each top-level key, for messages."""
+    item_lines: dict[str, tuple[int, ...]]
+    """Line of each item of every top-level list (`corrections:` → one line per correction)."""
     body: str
     body_line: int
     """Line of the file on which the Markdown body starts."""
@@ -115,22 +117,30 @@ def split_front_matter(text: str) -> FrontMatter:
     first_line = 1 + leading + stripped.count("\n", 0, opening.end())
     body_start = len(stripped) - len(body.lstrip("\n"))
     body_line = 1 + leading + stripped.count("\n", 0, body_start)
-    fields, lines = load_yaml_mapping(header, first_line)
-    return FrontMatter(fields, lines, body.lstrip("\n"), body_line)
+    fields, lines, item_lines = load_yaml_mapping(header, first_line)
+    return FrontMatter(fields, lines, item_lines, body.lstrip("\n"), body_line)
 
 
-def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
-    """Load a YAML mapping safely; reject aliases, duplicate keys and non-mappings, with lines."""
+Lines = dict[str, int]
+ItemLines = dict[str, tuple[int, ...]]
+
+
+def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lines, ItemLines]:
+    """Load a YAML mapping safely; reject aliases, duplicate keys and non-mappings, with lines.
+
+    Returns the mapping, the line of each key, and the line of each item of every list value."""
     loader = _Loader(header)
     try:
         node = loader.get_single_node()
         if node is None:
-            return {}, {}
+            return {}, {}, {}
         _check_node(node, first_line)
         if not isinstance(node, yaml.MappingNode):
             raise FrontMatterError("the front matter must be a mapping of `key: value` lines, "
                                    f"not a {_node_kind(node)}", first_line + node.start_mark.line)
         lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
+        item_lines = {str(k.value): tuple(first_line + item.start_mark.line for item in v.value)
+                      for k, v in node.value if isinstance(v, yaml.SequenceNode)}
         fields = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -142,7 +152,7 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], dic
         raise FrontMatterError(f"invalid YAML in the front matter: {exc}", first_line) from None
     finally:
         loader.dispose()
-    return fields, lines
+    return fields, lines, item_lines
 
 
 def _check_node(node: yaml.Node, first_line: int) -> None:

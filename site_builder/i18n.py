@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
 from babel import Locale
@@ -52,6 +52,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "latest": "Derniers articles",
         "draft": "Brouillon",
         "footer_note": "Archives d'actualité bilingues.",
+        "corrections": "Corrections",
+        "correction": "Correction",
+        "clarification": "Précision",
+        "corrections_intro": "Quand une erreur nous est signalée et confirmée, l'article est corrigé et "
+                             "la correction, datée, est publiée dans l'article et ici, de la plus récente "
+                             "à la plus ancienne.",
+        "no_corrections": "Aucune correction pour le moment.",
+        "corrections_on_article": "Corrections apportées à cet article",
+        "correction_about": "Article :",
+        "feedback_corrections": "Les erreurs confirmées sont corrigées dans l'article et répertoriées sur la page",
+        "corrections_page": "Corrections",
+        "feed_topic_title": "{site} · {topic}",
+        "correction_entry_title": "{kind} : {title}",
+        "subscribe": "S'abonner (Atom)",
+        "corrections_feed": "Flux des corrections (Atom)",
     },
     "en": {
         "language_name": "English",
@@ -91,6 +106,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "latest": "Latest articles",
         "draft": "Draft",
         "footer_note": "A bilingual news archive.",
+        "corrections": "Corrections",
+        "correction": "Correction",
+        "clarification": "Clarification",
+        "corrections_intro": "When an error is reported to us and confirmed, the article is corrected and "
+                             "the dated correction is published on the article and here, newest first.",
+        "no_corrections": "No corrections yet.",
+        "corrections_on_article": "Corrections to this article",
+        "correction_about": "Article:",
+        "feedback_corrections": "Confirmed errors are corrected in the article and listed on our",
+        "corrections_page": "corrections page",
+        "feed_topic_title": "{site} · {topic}",
+        "correction_entry_title": "{kind}: {title}",
+        "subscribe": "Subscribe (Atom)",
+        "corrections_feed": "Corrections feed (Atom)",
     },
 }
 
@@ -137,6 +166,11 @@ def format_date(value: date, locale: str) -> str:
     """The one place a date is formatted for readers: « 27 novembre 2024 », "27 November 2024"."""
     day = value.date() if isinstance(value, datetime) else value
     return babel_format_date(day, format="long", locale=locale)
+
+
+def iso_datetime(moment: datetime, tz: tzinfo) -> str:
+    """The one place a time is written for machines (`<time datetime>`, feeds, metadata): RFC 3339."""
+    return moment.astimezone(tz).isoformat()
 
 
 @lru_cache(maxsize=256)

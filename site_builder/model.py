@@ -18,6 +18,9 @@ class Translation:
     path: str
     """Site-relative URL path of the other version (`en/2024/11/x/`)."""
     title: str
+    original: bool = False
+    """True when that version is the original and the others translate it (the first published;
+    on the same day, the one in the language listed first in site.toml)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,23 @@ class TagLink:
     key: str
     label: str
     path: str
+
+
+CORRECTION_KINDS = ("correction", "clarification")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A dated notice published on an article after a reported error was confirmed."""
+
+    date: datetime
+    """When the correction was published, time-zone aware."""
+    text: str
+    """What was wrong and what is right, as plain text."""
+    kind: str = "correction"
+    """`correction` (something was wrong) or `clarification` (something was unclear)."""
+    number: int = 1
+    """Position among the article's corrections, oldest first: its anchor (`#correction-1`)."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +83,18 @@ class Article:
     """Resolved tags (filled in by `assemble`)."""
     translations: tuple[Translation, ...] = ()
     """Other language versions (filled in by `assemble`), in site language order."""
+    corrections: tuple[Correction, ...] = ()
+    """Published corrections, oldest first."""
 
     @property
     def modified(self) -> datetime:
-        """When the article last changed: `updated`, else `date`."""
-        return self.updated or self.date
+        """When the article last changed: the latest of `date`, `updated` and its corrections."""
+        return max((self.date, *([self.updated] if self.updated else []), *(c.date for c in self.corrections)))
+
+    @property
+    def is_original(self) -> bool:
+        """True unless one of the other language versions is the original this one translates."""
+        return not any(t.original for t in self.translations)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import partial
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any, Callable
@@ -18,12 +20,13 @@ from site_builder.content import FrontMatterError, Source, decode, split_front_m
 from site_builder.errors import ContentError, Problem, did_you_mean
 from site_builder.i18n import language_of
 from site_builder.markdown import render_markdown
-from site_builder.model import Article
+from site_builder.model import CORRECTION_KINDS, Article, Correction
 
 KNOWN_KEYS = frozenset({
     "title", "date", "updated", "tags", "summary", "author", "draft", "slug", "translation_key",
-    "extra", "lang", "image", "image_alt",
+    "extra", "lang", "image", "image_alt", "corrections",
 })
+CORRECTION_KEYS = frozenset({"date", "text", "type"})
 SLUG_MAX_LENGTH = 80
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Names Windows refuses as files or folders: a slug must never be one.
@@ -67,6 +70,8 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
     if published and updated and updated < published:
         problem("updated", f"`updated` ({fields['updated']}) is before `date` ({fields['date']}): "
                 "an article cannot be updated before it is published")
+    corrections = _corrections(fields, front.item_lines.get("corrections", ()), tz, published, problem,
+                               lambda line, message: problems.append(Problem(source.rel, line, message)))
     tags = _tags(fields, problem)
     authors = _authors(fields, problem)
     summary = _text(fields, "summary", problem, required=False)
@@ -90,6 +95,7 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
         image=image or None, image_alt=image_alt or "", body_html=body.html,
         path=urls.article(lang, published.astimezone(tz), slug),
         lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
+        corrections=corrections,
     )
 
 
@@ -130,6 +136,52 @@ def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, r
         problem(key, f"`{key}` is `{value}`, which is not a real date ({exc})")
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _corrections(fields: dict[str, Any], item_lines: tuple[int, ...], tz: ZoneInfo,
+                 published: datetime | None, problem: Report,
+                 report_at: Callable[[int | None, str], None]) -> tuple[Correction, ...]:
+    """`corrections:` as a list of `{date, text, type}` mappings, each checked where it is written."""
+    value = fields.get("corrections")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("corrections", "`corrections` must be a list of `- date: YYYY-MM-DD` / `text: …` items")
+        return ()
+    found: list[Correction] = []
+    for index, item in enumerate(value):
+        line = item_lines[index] if index < len(item_lines) else None
+        correction = _correction(item, index + 1, tz, published, partial(report_at, line))
+        if correction:
+            found.append(correction)
+    ordered = sorted(found, key=lambda c: c.date)
+    return tuple(dataclasses.replace(c, number=n) for n, c in enumerate(ordered, start=1))
+
+
+def _correction(item: Any, position: int, tz: ZoneInfo, published: datetime | None,
+                report: Callable[[str], None]) -> Correction | None:
+    """One correction item, or None after reporting what is wrong with it."""
+    where = f"correction {position}"
+    if not isinstance(item, dict):
+        report(f"{where} must be a mapping with `date:` and `text:` (and optionally `type:`), not `{item!r}`")
+        return None
+    ok = True
+    for key in sorted(set(map(str, item)) - CORRECTION_KEYS):
+        report(f"{where}: unknown key `{key}`{did_you_mean(key, CORRECTION_KEYS)}")
+        ok = False
+    errors: list[str] = []
+    moment = _datetime(item, "date", tz, lambda _key, message: errors.append(message), required=True)
+    text = _text(item, "text", lambda _key, message: errors.append(message), required=True)
+    kind = item.get("type", "correction")
+    if kind not in CORRECTION_KINDS:
+        errors.append(f"`type` is `{kind}`: use `correction` or `clarification`")
+    if moment and published and moment < published:
+        errors.append(f"`date` ({item['date']}) is before the article's `date`: a correction follows publication")
+    for message in errors:
+        report(f"{where}: {message}")
+    if errors or not ok or moment is None:
+        return None
+    return Correction(date=moment, text=text, kind=str(kind))
 
 
 def _tags(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:

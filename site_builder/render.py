@@ -1,4 +1,5 @@
-"""Render the site model through Jinja2 templates into a list of output files (nothing is written)."""
+"""Render the site model into a list of output files (nothing is written): pages through Jinja2
+templates, feeds and the sitemap through `feeds` and `sitemap`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Iterator, Sequence
 
 import jinja2
 
-from site_builder import i18n, urls, views
+from site_builder import feeds, i18n, sitemap, urls, views
 from site_builder.errors import BuildError, Problem
 from site_builder.model import Site
 
@@ -51,7 +52,11 @@ def make_environment(project: Path) -> jinja2.Environment:
 
 def render(site: Site, env: jinja2.Environment) -> list[OutputFile]:
     """Every page of the site, rendered; raises BuildError naming the template on failure."""
-    outputs = [render_page(env, page) for page in views.pages(site)]
+    pages = list(views.pages(site))
+    outputs = [render_page(env, page) for page in pages]
+    outputs.extend(feed_files(site))
+    outputs.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, pages), "the sitemap"))
+    outputs.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
     outputs.extend(theme_assets())
     outputs.extend(static_files(site.config.root))
     return outputs
@@ -72,6 +77,13 @@ def render_page(env: jinja2.Environment, page: views.Page) -> OutputFile:
         raise BuildError([Problem(f"templates/{page.template}", line,
                                   f"{exc} (while rendering /{page.path} from {page.source})")]) from exc
     return OutputFile(urls.output_file(page.path), html.encode("utf-8"), page.source)
+
+
+def feed_files(site: Site) -> Iterator[OutputFile]:
+    """Every Atom feed; a feed without entries is dated by the site's newest change."""
+    newest = max((a.modified for a in site.articles), default=feeds.EPOCH)
+    for feed in feeds.feeds(site):
+        yield OutputFile(feed.path, feeds.atom_xml(site.config, feed, newest), feed.source)
 
 
 def theme_assets() -> Iterator[OutputFile]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 from datetime import datetime
+from urllib.parse import urljoin
 
 from site_builder.config import SiteConfig
 
@@ -50,6 +51,36 @@ def search(lang: str) -> str:
     return f"{lang}/search/"
 
 
+def corrections(lang: str) -> str:
+    return f"{lang}/corrections/"
+
+
+def correction(article_path: str, number: int) -> str:
+    """A correction notice, anchored on its article's page."""
+    return f"{article_path}#correction-{number}"
+
+
+def feed(lang: str) -> str:
+    """The language's Atom feed of latest articles."""
+    return f"{lang}/feed.xml"
+
+
+def tag_feed(lang: str, slug: str) -> str:
+    return f"{tag(lang, slug)}feed.xml"
+
+
+def corrections_feed(lang: str) -> str:
+    return f"{corrections(lang)}feed.xml"
+
+
+def sitemap() -> str:
+    return "sitemap.xml"
+
+
+def robots() -> str:
+    return "robots.txt"
+
+
 def asset(name: str) -> str:
     return f"assets/{name}"
 
@@ -62,6 +93,16 @@ def href(config: SiteConfig, path: str) -> str:
 def absolute(config: SiteConfig, path: str) -> str:
     """Absolute URL (canonical links, feeds, feedback links)."""
     return config.base_url + path
+
+
+def resource(config: SiteConfig, ref: str) -> str:
+    """A resource named in front matter (`image:`): root-relative refs go under the base path."""
+    return href(config, ref.lstrip("/")) if ref.startswith("/") and not ref.startswith("//") else ref
+
+
+def absolute_resource(config: SiteConfig, ref: str, page: str) -> str:
+    """The same resource as an absolute URL (Open Graph, JSON-LD), as seen from the page at `page`."""
+    return urljoin(absolute(config, page), resource(config, ref))
 
 
 def output_file(path: str) -> str:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-from site_builder import i18n, urls
+from site_builder import i18n, metadata, urls
 from site_builder.config import SiteConfig
-from site_builder.model import Article, Site, TagPage, YearArchive
+from site_builder.metadata import MetaTag
+from site_builder.model import Article, Correction, Site, TagPage, YearArchive
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class Chrome:
     search_action: str
     stylesheet: str
     base_path: str
+    feeds: tuple[Link, ...]
+    """Atom feeds offered in the head: the language's, then the page's own (tag, corrections)."""
+    corrections_href: str
+    meta: tuple[MetaTag, ...] = ()
+    """Open Graph and Twitter card `<meta>` elements."""
+    json_ld: Markup | None = None
+    """schema.org JSON-LD, serialized and escaped for a `<script>` element."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,19 @@ class Card:
 
 
 @dataclass(frozen=True)
+class CorrectionNotice:
+    """A correction as readers see it: on its article, or listed on the corrections page."""
+
+    anchor: str
+    kind: str
+    """Localized label: Correction, Précision…"""
+    date: Dated
+    text: str
+    article: Link
+    """The corrected article (its page, anchored on the notice)."""
+
+
+@dataclass(frozen=True)
 class ArticleView:
     title: str
     lang: str
@@ -78,6 +99,10 @@ class ArticleView:
     """Sanitized HTML of the body (the site's raw HTML policy applied): the only markup a view holds."""
     translations: tuple[Link, ...]
     feedback_href: str
+    corrections_href: str
+    """The language's corrections page, where confirmed errors end up."""
+    corrections: tuple[CorrectionNotice, ...]
+    """Oldest first."""
     image: str | None
     image_alt: str
 
@@ -129,6 +154,13 @@ class ArchivesView:
 
 
 @dataclass(frozen=True)
+class CorrectionsView:
+    notices: tuple[CorrectionNotice, ...]
+    """Every correction in the language, newest first."""
+    feed_href: str
+
+
+@dataclass(frozen=True)
 class RootView:
     languages: tuple[Link, ...]
     default_href: str
@@ -139,7 +171,8 @@ class NotFoundView:
     languages: tuple[Link, ...]
 
 
-ViewBody = ArticleView | ListView | TagsView | YearView | ArchivesView | RootView | NotFoundView
+ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | RootView
+            | NotFoundView)
 
 
 @dataclass(frozen=True)
@@ -151,6 +184,9 @@ class Page:
     source: str
     chrome: Chrome
     body: ViewBody
+    modified: datetime | None = None
+    """When the page's content last changed (the sitemap's `lastmod`), when known."""
+    in_sitemap: bool = True
 
 
 def pages(site: Site) -> Iterator[Page]:
@@ -169,18 +205,21 @@ def pages(site: Site) -> Iterator[Page]:
         yield archives_page(cfg, lang, site.years[lang], site)
         for archive in site.years[lang]:
             yield year_page(cfg, archive, site)
+        yield corrections_page(cfg, lang, articles, site)
 
 
 # --- page builders -------------------------------------------------------------------------------
 
 def article_page(cfg: SiteConfig, article: Article) -> Page:
     versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
-    chrome = make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions)
-    return Page("article.html", article.path, article.source, chrome, article_view(cfg, article))
+    chrome = replace(make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions),
+                     meta=metadata.article_meta(cfg, article),
+                     json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
+    return Page("article.html", article.path, article.source, chrome, article_view(cfg, article), article.modified)
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
-               intro: str, source: str, versions_of=None) -> Iterator[Page]:
+               intro: str, source: str, versions_of=None, feed: Link | None = None) -> Iterator[Page]:
     """Paginated list of article cards; `path_of(lang, page)` gives each page's path."""
     chunks = paginate(articles, cfg.page_size)
     for number, chunk in enumerate(chunks, start=1):
@@ -189,14 +228,15 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
         if number > 1:
             versions = {lang: path}
         title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=len(chunks))}"
-        chrome = make_chrome(cfg, lang, path, title if path != urls.home(lang) else "", cfg.language(lang).description, versions)
+        chrome = make_chrome(cfg, lang, path, title if path != urls.home(lang) else "", cfg.language(lang).description,
+                             versions, feed)
         pagination = Pagination(
             number, len(chunks),
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
         )
         yield Page("list.html", path, f"{source} list", chrome,
-                   ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination))
+                   ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
 
 
 def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[Page]:
@@ -209,8 +249,9 @@ def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[Page]:
     def versions_of(number: int) -> dict[str, str]:
         return {code: urls.tag(code, slug) for code, slug in tag.slugs.items()}
 
+    feed = Link(urls.href(cfg, urls.tag_feed(lang, tag.slugs[lang])), feed_title(cfg, lang, label))
     yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label), "",
-                          f"tag `{label}`", versions_of)
+                          f"tag `{label}`", versions_of, feed)
 
 
 def tags_index_page(cfg: SiteConfig, lang: str, tag_pages_: tuple[TagPage, ...]) -> Page:
@@ -219,7 +260,8 @@ def tags_index_page(cfg: SiteConfig, lang: str, tag_pages_: tuple[TagPage, ...])
     chrome = make_chrome(cfg, lang, path, i18n.t(lang, "all_tags"), cfg.language(lang).description, versions)
     counts = tuple(TagCount(p.tag.labels[lang], urls.href(cfg, urls.tag(lang, p.tag.slugs[lang])), len(p.articles))
                    for p in tag_pages_)
-    return Page("tags.html", path, "tags index", chrome, TagsView(counts))
+    return Page("tags.html", path, "tags index", chrome, TagsView(counts),
+                latest(a for p in tag_pages_ for a in p.articles))
 
 
 def archives_page(cfg: SiteConfig, lang: str, years: tuple[YearArchive, ...], site: Site) -> Page:
@@ -227,7 +269,7 @@ def archives_page(cfg: SiteConfig, lang: str, years: tuple[YearArchive, ...], si
     versions = {code: urls.archives(code) for code in cfg.language_codes}
     chrome = make_chrome(cfg, lang, path, i18n.t(lang, "archives"), cfg.language(lang).description, versions)
     counts = tuple(TagCount(str(y.year), urls.href(cfg, urls.year(lang, y.year)), len(y.articles)) for y in years)
-    return Page("archives.html", path, "archives index", chrome, ArchivesView(counts))
+    return Page("archives.html", path, "archives index", chrome, ArchivesView(counts), latest(site.by_lang[lang]))
 
 
 def year_page(cfg: SiteConfig, archive: YearArchive, site: Site) -> Page:
@@ -243,30 +285,45 @@ def year_page(cfg: SiteConfig, archive: YearArchive, site: Site) -> Page:
     groups = tuple(MonthGroup(i18n.month_name(m, locale), tuple(cards)) for m, cards in months.items())
     years = tuple(Link(urls.href(cfg, urls.year(lang, y.year)), str(y.year), current=y.year == year)
                   for y in site.years[lang])
-    return Page("year.html", path, f"year archive {year}", chrome, YearView(year, groups, years))
+    return Page("year.html", path, f"year archive {year}", chrome, YearView(year, groups, years),
+                latest(archive.articles))
+
+
+def corrections_page(cfg: SiteConfig, lang: str, articles: Sequence[Article], site: Site) -> Page:
+    """Every correction published in `lang`, newest first, with its own feed."""
+    path = urls.corrections(lang)
+    versions = {code: urls.corrections(code) for code in cfg.language_codes}
+    feed = Link(urls.href(cfg, urls.corrections_feed(lang)), feed_title(cfg, lang, i18n.t(lang, "corrections")))
+    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "corrections"), i18n.t(lang, "corrections_intro"),
+                         versions, feed)
+    found = sorted(((c, a) for a in articles for c in a.corrections), key=lambda ca: ca[0].date, reverse=True)
+    notices = tuple(correction_notice(cfg, a, c) for c, a in found)
+    modified = found[0][0].date if found else None
+    return Page("corrections.html", path, "corrections page", chrome, CorrectionsView(notices, feed.href), modified)
 
 
 def root_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
-    versions = {code: urls.home(code) for code in cfg.language_codes}
-    chrome = make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, versions)
+    # No hreflang alternates: this page only sends readers on, and the homes name each other.
+    chrome = make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {})
     links = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
     return Page("root.html", urls.root(), "language chooser", chrome,
-                RootView(links, urls.href(cfg, urls.home(lang))))
+                RootView(links, urls.href(cfg, urls.home(lang))), in_sitemap=False)
 
 
 def not_found_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
     chrome = make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {})
     links = tuple(Link(urls.href(cfg, urls.home(code)), i18n.t(code, "back_home"), code) for code in cfg.language_codes)
-    return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links))
+    return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links), in_sitemap=False)
 
 
 # --- pieces --------------------------------------------------------------------------------------
 
 def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: str,
-                versions: dict[str, str]) -> Chrome:
-    """Layout data for a page at `path` in `lang` whose language versions are `versions`."""
+                versions: dict[str, str], feed: Link | None = None) -> Chrome:
+    """Layout data for a page at `path` in `lang` whose language versions are `versions`; `feed` is
+    the page's own Atom feed, offered beside the language's."""
     language = cfg.language(lang)
     alternates = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
                        for code in cfg.language_codes if code in versions)
@@ -292,6 +349,9 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
         languages=switcher, nav=nav, home=urls.href(cfg, urls.home(lang)),
         search_action=urls.href(cfg, urls.search(lang)), stylesheet=urls.href(cfg, urls.asset("style.css")),
         base_path=cfg.base_path,
+        feeds=(Link(urls.href(cfg, urls.feed(lang)), feed_title(cfg, lang)),) + ((feed,) if feed else ()),
+        corrections_href=urls.href(cfg, urls.corrections(lang)),
+        meta=metadata.page_meta(cfg, lang, title, description, path),
     )
 
 
@@ -299,14 +359,24 @@ def article_view(cfg: SiteConfig, article: Article) -> ArticleView:
     return ArticleView(
         title=article.title, lang=article.lang,
         date=dated(article.date, cfg, article.lang),
-        updated=dated(article.updated, cfg, article.lang) if article.updated else None,
+        updated=dated(article.modified, cfg, article.lang) if article.modified != article.date else None,
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
         body=Markup(article.body_html),
         translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
         feedback_href=feedback_href(cfg, article),
-        image=article.image, image_alt=article.image_alt,
+        corrections_href=urls.href(cfg, urls.corrections(article.lang)),
+        corrections=tuple(correction_notice(cfg, article, c) for c in article.corrections),
+        image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
+    )
+
+
+def correction_notice(cfg: SiteConfig, article: Article, correction: Correction) -> CorrectionNotice:
+    return CorrectionNotice(
+        anchor=f"correction-{correction.number}", kind=i18n.t(article.lang, correction.kind),
+        date=dated(correction.date, cfg, article.lang), text=correction.text,
+        article=Link(urls.href(cfg, urls.correction(article.path, correction.number)), article.title, article.lang),
     )
 
 
@@ -321,7 +391,18 @@ def card(cfg: SiteConfig, article: Article) -> Card:
 def dated(moment: datetime, cfg: SiteConfig, lang: str) -> Dated:
     """A date for `<time>`: machine-readable ISO and the localized text."""
     local = moment.astimezone(cfg.tzinfo)
-    return Dated(local.isoformat(), i18n.format_date(local, cfg.language(lang).locale))
+    return Dated(i18n.iso_datetime(local, cfg.tzinfo), i18n.format_date(local, cfg.language(lang).locale))
+
+
+def latest(articles: Iterable[Article]) -> datetime | None:
+    """When the newest change among `articles` happened (None when there are none)."""
+    return max((a.modified for a in articles), default=None)
+
+
+def feed_title(cfg: SiteConfig, lang: str, topic: str = "") -> str:
+    """Title of a feed: the site's title, with the topic (a tag, Corrections) when there is one."""
+    site_title = cfg.language(lang).title
+    return i18n.t(lang, "feed_topic_title", site=site_title, topic=topic) if topic else site_title
 
 
 def feedback_href(cfg: SiteConfig, article: Article) -> str:
