@@ -1,0 +1,106 @@
+"""The GitHub Pages workflow lints clean, matches GitHub's schema, and its build command builds the
+demo archive for a project-site URL."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github/workflows/pages.yml"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A linter installed by the `test` extra, beside this Python (or on PATH)."""
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.fail(f"`{name}` is not installed: run `make setup` (it comes with the `test` extra)")
+    return found
+
+
+def load() -> dict:
+    # PyYAML reads the bare key `on` as True; the workflow's triggers are under either.
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def steps(data: dict, job: str) -> list[dict]:
+    return data["jobs"][job]["steps"]
+
+
+def test_workflow_passes_actionlint() -> None:
+    result = subprocess.run([tool("actionlint"), "-no-color", str(WORKFLOW)], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_matches_githubs_schema() -> None:
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_runs_on_push_dispatch_and_daily() -> None:
+    on = load()["on"]
+    assert on["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in on
+    [schedule] = on["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month, weekday) == ("*", "*", "*") and minute.isdigit() and hour.isdigit()
+
+
+def test_workflow_has_minimal_permissions_and_one_deployment_at_a_time() -> None:
+    data = load()
+    assert data["permissions"] == {"contents": "read"}
+    assert data["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "permissions" not in data["jobs"]["build"]
+    assert data["concurrency"]["group"]
+    assert data["jobs"]["deploy"]["needs"] == "build"
+    assert data["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+
+
+def test_workflow_uses_the_pages_actions_in_order() -> None:
+    data = load()
+    used = [s["uses"].split("@")[0] for s in steps(data, "build") + steps(data, "deploy") if "uses" in s]
+    assert used == ["actions/checkout", "actions/setup-python", "actions/configure-pages",
+                    "actions/upload-pages-artifact", "actions/deploy-pages"]
+
+
+def build_step(data: dict) -> dict:
+    [step] = [s for s in steps(data, "build") if "site-builder build" in s.get("run", "")]
+    return step
+
+
+def test_build_gets_its_base_url_from_configure_pages() -> None:
+    data = load()
+    pages_id = next(s["id"] for s in steps(data, "build") if s.get("uses", "").startswith("actions/configure-pages"))
+    step = build_step(data)
+    assert step["env"]["BASE_URL"] == f"${{{{ steps.{pages_id}.outputs.base_url }}}}"
+    assert '--base-url "$BASE_URL/"' in step["run"]
+
+
+def test_workflow_build_command_builds_the_demo_for_a_project_site(tmp_path: Path) -> None:
+    data = load()
+    command = shlex.split(build_step(data)["run"].replace("$BASE_URL", "https://example.github.io/archive"))
+    assert command[:2] == ["site-builder", "build"]
+    project = tmp_path / "repo"
+    project.mkdir()
+    for name in ("site.toml", "content", "templates"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
+    result = subprocess.run([sys.executable, "-m", "site_builder", *command[1:]], cwd=project,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    [upload] = [s for s in steps(data, "build") if s.get("uses", "").startswith("actions/upload-pages-artifact")]
+    site = project / upload["with"]["path"]
+    assert (site / "index.html").is_file()
+    assert 'href="/archive/assets/style.css"' in (site / "fr/index.html").read_text(encoding="utf-8")
