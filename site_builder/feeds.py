@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
-from typing import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, tzinfo
 
 from site_builder import i18n, urls
 from site_builder.config import SiteConfig
@@ -19,7 +19,7 @@ FEED_SIZE = 50
 """Articles per feed: the latest ones."""
 ATOM = "http://www.w3.org/2005/Atom"
 # A feed of a site without any article still needs an `updated`: the Unix epoch, never the clock.
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Characters XML 1.0 cannot carry at all, even escaped.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

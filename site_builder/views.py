@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from markupsafe import Markup

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -21,7 +21,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
             return str(Path(self.directory) / ".not-served" / "x")  # outside the site: 404
         return super().translate_path("/" + path[len(self.prefix):])
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -76,7 +76,7 @@ def local_file(url: str, base_url: str, root: Path) -> Path | None:
 def page_url(path: Path, root: Path, base_url: str) -> str:
     """The URL that serves the output file `path`."""
     rel = path.relative_to(root).as_posix()
-    return base_url + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return base_url + (rel.removesuffix("index.html"))
 
 
 def resolve(page: str, ref: str) -> str:

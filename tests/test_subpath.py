@@ -8,8 +8,8 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from tests.helpers import build_site
 from tests.site_checks import is_web, parse_page, resolve
