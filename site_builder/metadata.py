@@ -76,11 +76,11 @@ def article_json_ld(cfg: SiteConfig, article: Article) -> dict[str, Any]:
     image = _image(cfg, article)
     if image:
         data["image"] = [image]
-    versions = [_version(cfg, t.lang, t.path, t.title) for t in article.translations]
-    if article.is_original and versions:
-        data["workTranslation"] = versions
-    elif versions:
-        data["translationOfWork"] = next(v for v, t in zip(versions, article.translations) if t.original)
+    if article.is_original and article.translations:
+        data["workTranslation"] = [_version(cfg, t.lang, t.path, t.title) for t in article.translations]
+    elif article.translations:
+        original = next(t for t in article.translations if t.original)
+        data["translationOfWork"] = _version(cfg, original.lang, original.path, original.title)
     if article.corrections:
         data["correction"] = [
             {"@type": "CorrectionComment", "url": urls.absolute(cfg, urls.correction(article.path, c.number)),

@@ -58,12 +58,13 @@ def test_tag_feed_lists_the_tags_articles(demo: Path) -> None:
     assert all(any(t.label == "Défense" for t in e.tags) for e in feed.entries)
     assert len(feed.entries) == 2
     page = (demo / "fr/tags/defense/index.html").read_text()
-    assert 'type="application/atom+xml" title="Le Veilleur · Défense" href="/site-builder/fr/tags/defense/feed.xml"' in page
+    assert ('type="application/atom+xml" title="Le Veilleur · Défense" '
+            'href="/site-builder/fr/tags/defense/feed.xml"') in page
 
 
 def test_feed_keeps_the_latest_fifty_with_escaped_text(tmp_path: Path) -> None:
-    files = {f"content/articles/a{n:02}.fr.md": article(f"Article {n} <b> & co", date=f"2024-{1 + n // 28:02}-{1 + n % 28:02}")
-             for n in range(55)}
+    files = {f"content/articles/a{n:02}.fr.md":
+             article(f"Article {n} <b> & co", date=f"2024-{1 + n // 28:02}-{1 + n % 28:02}") for n in range(55)}
     make_site(tmp_path, files)
     build_site(tmp_path)
     feed = feedparser.parse((tmp_path / "public/fr/feed.xml").read_bytes())

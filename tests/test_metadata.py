@@ -10,7 +10,13 @@ from tests.site_checks import PageParser, parse_page
 
 FR = "content/articles/2024/a.fr.md"
 EN = "content/articles/2024/a.en.md"
-SITE = 'base_url = "https://news.example/archive/"\n[publisher]\nname = "La Gazette"\nurl = "https://gazette.example/"\nlogo = "/logo.png"\n'
+SITE = """
+    base_url = "https://news.example/archive/"
+    [publisher]
+    name = "La Gazette"
+    url = "https://gazette.example/"
+    logo = "/logo.png"
+"""
 
 
 def page(root: Path, rel: str) -> PageParser:
