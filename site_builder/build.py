@@ -10,13 +10,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from site_builder.assemble import assemble, publishable
+from site_builder.check import promote, review
 from site_builder.config import SiteConfig, load_config
 from site_builder.content import load_sources
-from site_builder.errors import ContentError, Problem, SiteError
-from site_builder.model import Article
+from site_builder.errors import ContentError, Problem, SiteError, sort_problems
+from site_builder.model import Article, Site
 from site_builder.parse import parse_article
-from site_builder.render import check_outputs, make_environment, render
-from site_builder.tags import load_tag_registry
+from site_builder.render import OutputFile, check_outputs, make_environment, render
+from site_builder.tags import TagRegistry, load_tag_registry
 from site_builder.write import check_output_dir, discard, publish, write_stage
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class BuildOptions:
     """Publish articles dated in the future too."""
     now: datetime | None = None
     """The moment that decides which articles are in the future; default: the clock."""
+    strict: bool = False
+    """Warnings (see `check.review`) fail the build instead of being reported."""
 
     @property
     def output_dir(self) -> Path:
@@ -62,18 +65,12 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     """Build the site described by `options`; raise SiteError (nothing written) on any problem."""
     started = time.perf_counter()
-    config = load_site_config(options)
-    out_dir = options.output_dir
-    check_output_dir(out_dir, options.project)
-    # load + parse: every problem in every file is collected before giving up.
-    articles = load_articles(config)
-    now = None if options.future else (options.now or datetime.now(timezone.utc))
-    # model
-    site = assemble(publishable(articles, options.drafts, now), config, load_tag_registry(config))
-    # render
-    outputs = render(site, make_environment(options.project))
-    check_outputs(outputs)
+    check_output_dir(options.output_dir, options.project)
+    site, outputs, warnings = prepare(options, link_severity="warning")
+    if options.strict and warnings:
+        raise ContentError(promote(warnings))
     # write: stage beside the output, then swap it in whole.
+    out_dir = options.output_dir
     stage = write_stage(outputs, out_dir)
     try:
         publish(stage, out_dir)
@@ -81,11 +78,45 @@ def build(options: BuildOptions) -> BuildResult:
         discard(stage)
     return BuildResult(
         output=out_dir,
-        articles={lang: len(site.by_lang[lang]) for lang in config.language_codes},
+        articles={lang: len(site.by_lang[lang]) for lang in site.config.language_codes},
         pages=sum(1 for o in outputs if o.path.endswith(".html")),
         files=len(outputs),
         seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
     )
+
+
+def check_site(options: BuildOptions) -> list[Problem]:
+    """Every problem `build` would meet, and every warning, without writing anything.
+
+    Unlike `build`, a link to a page the site does not have is an error here."""
+    try:
+        _, _, problems = prepare(options, link_severity="error")
+    except SiteError as exc:
+        return exc.problems
+    if options.strict:
+        problems = promote(problems)
+    return sort_problems(problems)
+
+
+def prepare(options: BuildOptions, link_severity: str) -> tuple[Site, list[OutputFile], list[Problem]]:
+    """Every stage but write: the site, its files (in memory) and what `check.review` finds in them."""
+    site, registry = load_site(options)
+    # render
+    outputs = render(site, make_environment(options.project))
+    check_outputs(outputs)
+    return site, outputs, review(site, outputs, registry, link_severity)
+
+
+def load_site(options: BuildOptions) -> tuple[Site, TagRegistry]:
+    """load → parse → model: the assembled site and the tag registry; raise SiteError on any problem."""
+    config = load_site_config(options)
+    # load + parse: every problem in every file is collected before giving up.
+    articles = load_articles(config)
+    now = None if options.future else (options.now or datetime.now(timezone.utc))
+    registry = load_tag_registry(config)
+    # model
+    return assemble(publishable(articles, options.drafts, now), config, registry), registry
 
 
 def load_site_config(options: BuildOptions) -> SiteConfig:
@@ -107,4 +138,4 @@ def load_articles(config: SiteConfig) -> list[Article]:
     return articles
 
 
-__all__ = ["BuildOptions", "BuildResult", "SiteError", "build"]
+__all__ = ["BuildOptions", "BuildResult", "SiteError", "build", "check_site"]

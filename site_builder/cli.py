@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from site_builder import __version__
-from site_builder.build import BuildOptions, build
-from site_builder.errors import SiteError
+from site_builder.build import BuildOptions, build, check_site
+from site_builder.errors import Problem, SiteError
+from site_builder.new import NewArticle, new_article, parse_tags
+from site_builder.serve import ServeOptions, serve
 
 log = logging.getLogger("site_builder")
 
@@ -44,16 +46,78 @@ def main() -> None:
     """Build a bilingual news archive from Markdown."""
 
 
+PROJECT = click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+DEBUG = click.option("--debug", is_flag=True, help="Verbose logging and full tracebacks.")
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
 @main.command(name="build")
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+@PROJECT
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: PROJECT/public).")
 @click.option("--base-url", help="Absolute URL the site is published at, e.g. https://user.github.io/archive/.")
 @click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
-@click.option("--debug", is_flag=True, help="Verbose logging and full tracebacks.")
+@STRICT
+@DEBUG
 def build_command(project: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
-                  debug: bool) -> None:
+                  strict: bool, debug: bool) -> None:
     """Build the site in PROJECT into its output folder."""
-    options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future)
+    options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future,
+                           strict=strict)
     result = run(debug, lambda: build(options))
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     click.echo(result.summary())
+
+
+@main.command(name="serve")
+@PROJECT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
+@click.option("--no-search", "no_search", is_flag=True, help="Do not build the search index.")
+@DEBUG
+def serve_command(project: Path, host: str, port: int, drafts: bool, no_search: bool, debug: bool) -> None:
+    """Preview PROJECT in the browser; rebuild and reload on every change."""
+    options = ServeOptions(project=project, host=host, port=port, drafts=drafts, search=not no_search, debug=debug)
+    run(debug, lambda: serve(options, echo=lambda message: click.echo(message, err=True)))
+
+
+@main.command(name="new")
+@click.argument("title")
+@PROJECT
+@click.option("--lang", required=True, help="Language of the article, e.g. fr or en.")
+@click.option("--tags", default="", help='Comma-separated tags, e.g. "Ukraine, Défense".')
+@click.option("--translation-of", type=click.Path(dir_okay=False, path_type=Path),
+              help="The article this one translates: the new file gets its translation_key (and its tags).")
+@DEBUG
+def new_command(title: str, project: Path, lang: str, tags: str, translation_of: Path | None, debug: bool) -> None:
+    """Create content/articles/YYYY/MM/<slug>.<lang>.md in PROJECT and print its path."""
+    request = NewArticle(project=project, title=title, lang=lang, tags=parse_tags(tags), translation_of=translation_of)
+    click.echo(run(debug, lambda: new_article(request)))
+
+
+@main.command(name="check")
+@PROJECT
+@click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
+@click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@STRICT
+@DEBUG
+def check_command(project: Path, drafts: bool, future: bool, strict: bool, debug: bool) -> None:
+    """Report every problem in PROJECT at once, without writing anything (exit 1 on errors)."""
+    options = BuildOptions(project=project, drafts=drafts, future=future, strict=strict)
+    problems = run(debug, lambda: check_site(options))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(count_line(problems), err=True)
+    if any(p.severity == "error" for p in problems):
+        sys.exit(1)
+
+
+def count_line(problems: list[Problem]) -> str:
+    """`2 errors, 1 warning.` or `No problems found.`"""
+    if not problems:
+        return "No problems found."
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}."

@@ -25,13 +25,18 @@ class Problem:
         return f"{where}: {prefix}{self.message}"
 
 
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """By file, then line (a problem without a line first), then message."""
+    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.message, p.severity))
+
+
 class SiteError(Exception):
     """Base of every error the builder reports to the user without a traceback."""
 
     def __init__(self, problems: Iterable[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem("site", None, problems)]
-        self.problems: list[Problem] = sorted(problems)
+        self.problems: list[Problem] = sort_problems(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

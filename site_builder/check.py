@@ -1,0 +1,134 @@
+"""What `check` looks for beyond the build's own errors: dead site links, and warnings that an
+archive editor wants to see (missing translation, unregistered tag, stale translation, no summary).
+
+Every rule is a plain function over the assembled site; `review` runs them all. `build` reports the
+findings as warnings; `check` (`build.check_site`) treats dead links as errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import unquote
+
+from site_builder.errors import Problem, sort_problems
+from site_builder.model import Article, Site
+from site_builder.render import OutputFile
+from site_builder.tags import TagRegistry
+
+log = logging.getLogger(__name__)
+
+
+def review(site: Site, outputs: Iterable[OutputFile], registry: TagRegistry,
+           link_severity: str = "error") -> list[Problem]:
+    """Every finding of every rule, sorted; dead links get `link_severity`, the rest are warnings."""
+    found = [
+        *dead_links(site, site_paths(outputs), link_severity),
+        *missing_translations(site),
+        *unregistered_tags(site, registry),
+        *stale_translations(site),
+        *missing_summaries(site),
+    ]
+    return sort_problems(found)
+
+
+def promote(warnings: Iterable[Problem]) -> list[Problem]:
+    """Warnings turned into errors (`--strict`), saying so."""
+    return [dataclasses.replace(w, severity="error", message=f"{w.message} (a warning, an error under --strict)")
+            if w.severity == "warning" else w for w in warnings]
+
+
+def site_paths(outputs: Iterable[OutputFile]) -> frozenset[str]:
+    """Every site-relative path a link may name: each file, and each folder that has an index."""
+    paths: set[str] = set()
+    for out in outputs:
+        paths.add(out.path)
+        if out.path == "index.html" or out.path.endswith("/index.html"):
+            folder = out.path[: -len("index.html")]
+            paths.update((folder, folder.rstrip("/")))
+    return frozenset(paths)
+
+
+def link_path(link: str) -> str:
+    """The site-relative path a root-relative link names: no fragment, no query, %-decoded."""
+    path = link.split("#", 1)[0].split("?", 1)[0]
+    return unquote(path).lstrip("/")
+
+
+def dead_links(site: Site, paths: frozenset[str], severity: str) -> Iterator[Problem]:
+    """Root-relative links in article bodies (`[…](/fr/2024/11/x/)`) to pages the site does not have."""
+    for article in site.articles:
+        for link in dict.fromkeys(article.site_links):  # each target once, in order
+            if link_path(link) not in paths:
+                line = source_line(site.config.root / article.source, link)
+                yield Problem(article.source, line, f"links to {link}, which is not a page of the site: "
+                              "correct the link (a draft or future article is not published)",
+                              severity=severity)
+
+
+def missing_translations(site: Site) -> Iterator[Problem]:
+    """Articles that exist in one language only (when the site has several)."""
+    if len(site.config.languages) < 2:
+        return
+    for article in site.articles:
+        if not article.translations:
+            others = ", ".join(code for code in site.config.language_codes if code != article.lang)
+            yield warning(article, "translation_key",
+                          f"has no translation ({others}): translate it, or give the translation the same "
+                          f"`translation_key` (`{article.translation_key}`)")
+
+
+def unregistered_tags(site: Site, registry: TagRegistry) -> Iterator[Problem]:
+    """Tags missing from `content/tags.toml` (only when the site keeps a registry)."""
+    if not registry.labels:
+        return
+    for article in site.articles:
+        for link in article.tags:
+            if link.key not in registry.labels:
+                yield warning(article, "tags", f"tag `{link.label}` is not in content/tags.toml: add "
+                              f"[{link.key}] with its label in each language, or use a registered tag")
+
+
+def stale_translations(site: Site) -> Iterator[Problem]:
+    """Translations last changed before their original's `updated`: they may miss the correction."""
+    versions: dict[str, list[Article]] = defaultdict(list)
+    for article in site.articles:
+        versions[article.translation_key].append(article)
+    order = {code: i for i, code in enumerate(site.config.language_codes)}
+    for group in versions.values():
+        original = min(group, key=lambda a: (a.date, order[a.lang], a.source))
+        if original.updated is None:
+            continue
+        for translation in group:
+            if translation is not original and translation.modified < original.updated:
+                field = "updated" if translation.updated else "date"
+                yield warning(translation, field,
+                              f"may be stale: its original {original.source} was updated on "
+                              f"{original.updated.isoformat()}, after this translation's `{field}` "
+                              f"({translation.modified.isoformat()}): bring it up to date, then set "
+                              "`updated:`")
+
+
+def missing_summaries(site: Site) -> Iterator[Problem]:
+    """Articles without a `summary:` (the first paragraph stands in for it)."""
+    for article in site.articles:
+        if not article.summary_given:
+            yield warning(article, None, "has no `summary`: lists and search show its first paragraph; "
+                          "add `summary: \"…\"` (one or two sentences) to the front matter")
+
+
+def warning(article: Article, field: str | None, message: str) -> Problem:
+    """A warning about `article`, on the line of `field` when the front matter has it."""
+    return Problem(article.source, article.lines.get(field) if field else None, message, severity="warning")
+
+
+def source_line(path: Path, text: str) -> int | None:
+    """First line of the file at `path` that contains `text` (None when unreadable or absent)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, line in enumerate(lines, start=1) if text in line), None)
+

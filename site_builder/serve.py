@@ -1,0 +1,418 @@
+"""`serve`: build into a temporary folder, serve it on 127.0.0.1, rebuild on every change and reload
+the open tabs (Server-Sent Events); show build errors in the browser over the last good site.
+
+Requests wait while a build runs, so a browser never sees a half-built site; the reload script and
+the error overlay are added to served HTML only, never to the build output."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import ipaddress
+import logging
+import mimetypes
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Sequence
+from urllib.parse import quote, unquote
+
+from site_builder.build import BuildOptions, build
+from site_builder.errors import ConfigError, Problem, SiteError
+from site_builder.watch import watch
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/__livereload"
+OVERLAY_ID = "site-builder-overlay"
+REQUEST_WAIT_SECONDS = 300.0
+"""How long a request waits for a running build before giving up with 503."""
+KEEPALIVE_SECONDS = 15.0
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What `site-builder serve` is asked to do."""
+
+    project: Path = Path(".")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    """0 lets the system choose a free port (tests)."""
+    drafts: bool = False
+    search: bool = True
+    """Build the search index with the site (when this version of the builder has one)."""
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    location: str | None = None
+
+
+def serve(options: ServeOptions, echo: Echo | None = None) -> None:
+    """Serve `options.project` until Ctrl-C; a broken file never stops the server."""
+    say = echo or _stderr
+    preview = Preview(options, say)
+    try:
+        preview.start()
+        say(f"Serving {options.project} at {preview.url} (Ctrl-C to stop)")
+        preview.stopped.wait()
+    except KeyboardInterrupt:
+        say("Stopped.")
+    finally:
+        preview.stop()
+
+
+class Preview:
+    """The preview's state: the last good site, the last build's problems, and the version of the
+    site that open tabs follow (bumped after each successful build only)."""
+
+    def __init__(self, options: ServeOptions, echo: Echo = lambda message: None):
+        self.options = options
+        self.echo = echo
+        self.server = PreviewServer((options.host, options.port), self)
+        self.workdir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
+        self.site_dir = self.workdir / "site"
+        self.changed = threading.Condition()
+        self.building = True  # until the first build is done, requests wait
+        self.version = 0
+        self.builds = 0
+        """Builds run so far, good or bad."""
+        self.problems: tuple[Problem, ...] = ()
+        """Problems of the last build; empty when it succeeded."""
+        self.stopped = threading.Event()
+        self.watching = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = self.options.host
+        host = "127.0.0.1" if host in WILDCARD_HOSTS else f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/"
+
+    def build_options(self) -> BuildOptions:
+        """The build the preview runs: the site served at its own URL, into the temporary folder."""
+        options = BuildOptions(project=self.options.project, output=self.site_dir, base_url=self.url,
+                               drafts=self.options.drafts)
+        if "search" in {f.name for f in dataclasses.fields(BuildOptions)}:
+            options = dataclasses.replace(options, search=self.options.search)  # type: ignore[call-arg]
+        return options
+
+    def start(self) -> None:
+        """Serve, build once, then watch the project; return when the watcher is in place."""
+        self._spawn("server", self.server.serve_forever)
+        self.rebuild([])
+        self._spawn("watcher", lambda: watch(self.options.project, self.rebuild, self.stopped, self.watching))
+        self.watching.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop watching and serving, end the event streams and remove the temporary folder."""
+        self.stopped.set()
+        with self.changed:
+            self.changed.notify_all()
+        if any(t.name == "server" for t in self.threads):
+            self.server.shutdown()
+        self.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def rebuild(self, changed: Sequence[str]) -> None:
+        """Build the site; on success open tabs reload, on failure they show the problems."""
+        with self.changed:
+            self.building = True
+        started = time.perf_counter()
+        try:
+            result = build(self.build_options())
+        except SiteError as exc:
+            self._finish(tuple(exc.problems))
+        except Exception as exc:  # a bug must not kill the watcher: report it and keep serving
+            log.debug("build crashed", exc_info=True)
+            self._finish((Problem("site-builder", None, f"the build crashed: {type(exc).__name__}: {exc} "
+                                  "(run with --debug for the traceback)"),))
+        else:
+            self._finish(())
+            count = len(result.warnings)
+            warned = f", {count} warning{'s' if count > 1 else ''} (see `site-builder check`)" if count else ""
+            self.echo(f"{describe(changed)}: {sum(result.articles.values())} articles, {result.pages} pages "
+                      f"in {time.perf_counter() - started:.2f} s{warned}")
+
+    def _finish(self, problems: tuple[Problem, ...]) -> None:
+        with self.changed:
+            self.building = False
+            self.builds += 1
+            if not problems:
+                self.version += 1
+            self.problems = problems
+            self.changed.notify_all()
+        if problems:
+            for problem in problems:
+                self.echo(str(problem))
+            kept = "showing the last good version" if self.version else "nothing to show yet"
+            self.echo(f"Build failed: {len(problems)} problem(s); {kept}. Fix the file and save.")
+
+    def wait_for_news(self, seen: tuple[int, tuple[Problem, ...]] | None,
+                      timeout: float) -> tuple[int, tuple[Problem, ...]]:
+        """Block until the version or the problems differ from `seen` (or `timeout`); return them."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.stopped.is_set() or (self.version, self.problems) != seen,
+                                  timeout)
+            return self.version, self.problems
+
+    # --- answering -----------------------------------------------------------------------------
+
+    def respond(self, raw_path: str) -> Response:
+        """The answer to GET `raw_path`, once no build is running; HTML gets the script and overlay."""
+        target = request_target(raw_path)
+        if target is None:
+            return Response(HTTPStatus.BAD_REQUEST, b"Bad request: malformed or unsafe path\n")
+        segments, is_folder = target
+        with self.changed:
+            if not self.changed.wait_for(lambda: not self.building, REQUEST_WAIT_SECONDS):
+                return Response(HTTPStatus.SERVICE_UNAVAILABLE, b"The site is still building\n")
+            response = self._lookup(segments, is_folder, raw_path)
+            version, problems = self.version, self.problems
+        if response.content_type.startswith("text/html"):
+            extra = (overlay_html(problems) if problems else "") + reload_script(version)
+            response = dataclasses.replace(response, body=inject(response.body, extra))
+        return response
+
+    def _lookup(self, segments: list[str], is_folder: bool, raw_path: str) -> Response:
+        if self.version == 0:  # the first build failed: there is no site yet
+            return Response(HTTPStatus.INTERNAL_SERVER_ERROR, ERROR_PAGE, "text/html; charset=utf-8")
+        found = find_file(self.site_dir, segments)
+        if found is not None and found.is_dir():
+            if not is_folder:
+                query = raw_path.partition("?")[2]
+                location = "/" + "/".join(quote(s) for s in segments) + "/" + (f"?{query}" if query else "")
+                return Response(HTTPStatus.MOVED_PERMANENTLY, location=location)
+            found = find_file(self.site_dir, [*segments, "index.html"])
+        if found is not None and found.is_file():
+            return Response(HTTPStatus.OK, found.read_bytes(), content_type(found.name))
+        not_found = find_file(self.site_dir, ["404.html"])
+        if not_found is not None and not_found.is_file():
+            return Response(HTTPStatus.NOT_FOUND, not_found.read_bytes(), "text/html; charset=utf-8")
+        return Response(HTTPStatus.NOT_FOUND, b"Not found\n")
+
+
+ERROR_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
+              b"</head><body><p>The site could not be built yet.</p></body></html>\n")
+
+
+def describe(changed: Sequence[str]) -> str:
+    """`Built`, or `content/a.md changed` (and how many more)."""
+    if not changed:
+        return "Built"
+    more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+    return f"{changed[0]}{more} changed, rebuilt"
+
+
+# --- request safety ------------------------------------------------------------------------------
+
+def request_target(raw_path: str) -> tuple[list[str], bool] | None:
+    """Path segments of a request target and whether it names a folder; None when it is malformed
+    or unsafe in any spelling (`..`, `%2e%2e`, `..%2f`, `..%5c`, `//host`, NUL and other controls)."""
+    if not raw_path.startswith("/") or raw_path.startswith("//"):
+        return None
+    path = raw_path.split("?", 1)[0].split("#", 1)[0]
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "\\" in decoded or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in decoded):
+        return None
+    segments = decoded.split("/")[1:]
+    is_folder = decoded.endswith("/")
+    if is_folder:
+        segments = segments[:-1]
+    if any(s in ("", ".", "..") for s in segments):
+        return None
+    return segments, is_folder
+
+
+def find_file(root: Path, segments: list[str]) -> Path | None:
+    """The path `segments` name under `root`, or None when it would leave `root` (links included)."""
+    try:
+        candidate = root.joinpath(*segments).resolve()
+        inside = candidate.is_relative_to(root.resolve()) and candidate.exists()
+    except OSError:  # a name too long, a loop of links: nothing to serve
+        return None
+    return candidate if inside else None
+
+
+def host_allowed(header: str | None, bound: str) -> bool:
+    """True when the Host header names this machine as the server was bound: refuses DNS rebinding."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):
+        name = host[1:host.find("]")] if "]" in host else ""
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name in LOCAL_NAMES or name == bound.lower():
+        return True
+    if bound in WILDCARD_HOSTS:  # the writer chose to serve the network: accept addresses and this machine
+        return _is_address(name) or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return False
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+# --- what is added to served HTML ----------------------------------------------------------------
+
+def reload_script(version: int) -> str:
+    """Reload when a newer build is announced; show the overlay when a build fails."""
+    return (
+        "<script>(()=>{const v=\"" + str(version) + "\";const s=new EventSource(\"" + EVENTS_PATH + "\");"
+        "s.onmessage=e=>{if(e.data!==v){s.close();location.reload();}};"
+        "s.addEventListener(\"failed\",e=>{document.getElementById(\"" + OVERLAY_ID + "\")?.remove();"
+        "document.body.insertAdjacentHTML(\"beforeend\",e.data);});})();</script>"
+    )
+
+
+def overlay_html(problems: Sequence[Problem]) -> str:
+    """The error overlay: every problem as `path:line: message`, HTML-escaped, over the page."""
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    return (
+        f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;inset:0;z-index:2147483647;'
+        "overflow:auto;margin:0;padding:2rem;background:rgba(24,24,27,.94);color:#fafafa;"
+        'font:15px/1.5 ui-monospace,monospace">'
+        "<p style=\"font-weight:bold;color:#fca5a5\">The site could not be rebuilt: the last good version "
+        "is underneath. Fix the file and save; this page reloads by itself.</p>"
+        f'<ul style="padding-left:1.2rem;white-space:pre-wrap">{items}</ul></div>'
+    )
+
+
+def inject(page: bytes, snippet: str) -> bytes:
+    """`page` with `snippet` just before its last `</body>` (or at the end)."""
+    at = page.lower().rfind(b"</body>")
+    at = len(page) if at < 0 else at
+    return page[:at] + snippet.encode("utf-8") + page[at:]
+
+
+def sse(data: str, event: str | None = None) -> bytes:
+    """One Server-Sent Event; every line of `data` is sent as its own `data:` line."""
+    lines = [f"event: {event}"] if event else []
+    lines += [f"data: {line}" for line in data.split("\n")]
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def content_type(name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    textual = kind.startswith("text/") or kind in ("application/javascript", "application/json",
+                                                   "image/svg+xml", "application/xml")
+    return f"{kind}; charset=utf-8" if textual else kind
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threaded HTTP server bound to one Preview; quiet when a browser drops a connection."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], preview: Preview):
+        self.preview = preview
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        try:
+            super().__init__(address, PreviewHandler)
+        except OSError as exc:
+            raise ConfigError([Problem("command line", None, f"cannot listen on {address[0]} port "
+                                       f"{address[1]}: {exc.strerror}; choose another with --port")]) from exc
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        log.debug("request from %s failed", client_address, exc_info=True)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "site-builder-preview"
+
+    def do_GET(self) -> None:
+        self.answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self.answer(head=True)
+
+    def answer(self, head: bool) -> None:
+        preview = self.server.preview
+        if not host_allowed(self.headers.get("Host"), preview.options.host):
+            self.send(Response(HTTPStatus.FORBIDDEN, b"Forbidden: this preview answers to localhost only\n"), head)
+        elif self.path.split("?", 1)[0] == EVENTS_PATH:
+            self.stream_events(preview, head)
+        else:
+            self.send(preview.respond(self.path), head)
+
+    def send(self, response: Response, head: bool) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if response.location:
+            self.send_header("Location", response.location)
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def stream_events(self, preview: Preview, head: bool) -> None:
+        """Send the current version, then each new one (and each failure) until the tab goes away."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if head:
+            return
+        seen = None
+        try:
+            while not preview.stopped.is_set():
+                news = preview.wait_for_news(seen, KEEPALIVE_SECONDS)
+                if news == seen:
+                    self.wfile.write(b": keep-alive\n\n")  # finds closed connections
+                else:
+                    version, problems = news
+                    if problems:
+                        self.wfile.write(sse(overlay_html(problems), "failed"))
+                    self.wfile.write(sse(str(version)))
+                    seen = news
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("an event stream closed")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
