@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import quote, unquote
 
-from site_builder.build import BuildOptions, build
+from site_builder.build import BuildOptions, BuildResult, build
 from site_builder.errors import ConfigError, Problem, SiteError
 from site_builder.watch import watch
 
@@ -88,6 +88,8 @@ class Preview:
         self.workdir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
         self.site_dir = self.workdir / "site"
         self.changed = threading.Condition()
+        self.one_build = threading.Lock()
+        """Builds never overlap: they share the output folder."""
         self.building = True  # until the first build is done, requests wait
         self.version = 0
         self.builds = 0
@@ -118,7 +120,7 @@ class Preview:
 
     def start(self) -> None:
         """Serve, build once, then watch the project; return when the watcher is in place."""
-        self._spawn("server", self.server.serve_forever)
+        self._spawn("server", lambda: self.server.serve_forever(poll_interval=0.1))
         self.rebuild([])
         self._spawn("watcher", lambda: watch(self.options.project, self.rebuild, self.stopped, self.watching))
         self.watching.wait(timeout=30)
@@ -144,23 +146,27 @@ class Preview:
 
     def rebuild(self, changed: Sequence[str]) -> None:
         """Build the site; on success open tabs reload, on failure they show the problems."""
-        with self.changed:
-            self.building = True
-        started = time.perf_counter()
-        try:
-            result = build(self.build_options())
-        except SiteError as exc:
-            self._finish(tuple(exc.problems))
-        except Exception as exc:  # a bug must not kill the watcher: report it and keep serving
-            log.debug("build crashed", exc_info=True)
-            self._finish((Problem("site-builder", None, f"the build crashed: {type(exc).__name__}: {exc} "
-                                  "(run with --debug for the traceback)"),))
-        else:
-            self._finish(())
+        with self.one_build:
+            with self.changed:
+                self.building = True
+            started = time.perf_counter()
+            result, problems = self._try_build()
+            self._finish(problems)
+        if result is not None:
             count = len(result.warnings)
             warned = f", {count} warning{'s' if count > 1 else ''} (see `site-builder check`)" if count else ""
             self.echo(f"{describe(changed)}: {sum(result.articles.values())} articles, {result.pages} pages "
                       f"in {time.perf_counter() - started:.2f} s{warned}")
+
+    def _try_build(self) -> tuple[BuildResult | None, tuple[Problem, ...]]:
+        try:
+            return build(self.build_options()), ()
+        except SiteError as exc:
+            return None, tuple(exc.problems)
+        except Exception as exc:  # a bug must not kill the watcher: report it and keep serving
+            log.debug("build crashed", exc_info=True)
+            return None, (Problem("site-builder", None, f"the build crashed: {type(exc).__name__}: {exc} "
+                                  "(run with --debug for the traceback)"),)
 
     def _finish(self, problems: tuple[Problem, ...]) -> None:
         with self.changed:

@@ -26,7 +26,7 @@ IGNORED_FOLDERS = frozenset({
 # What editors write beside the file being saved: vim (.x.swp, 4913, x~), emacs (#x#, .#x),
 # JetBrains (x___jb_tmp___), gedit (.goutputstream-…), LibreOffice (.~lock.x#), Kate, macOS, Windows.
 EDITOR_JUNK = re.compile(
-    r"""( ^\..*\.sw[a-p]x?$ | \.sw[a-p]x?$ | ^4913$ | ~$ | ^\#.*\#$ | ^\.\# | ___jb_(tmp|old|bak)___$
+    r"""( \.sw[a-p]$ | \.swp?x$ | ^4913$ | ~$ | ^\#.*\#$ | ^\.\# | ___jb_(tmp|old|bak)___$
         | ^\.goutputstream- | ^\.~lock\. | \.kate-swp$ | \.(tmp|temp|bak|orig|part|crdownload)$
         | ^\.DS_Store$ | ^Thumbs\.db$ | ^desktop\.ini$ )""",
     re.VERBOSE | re.IGNORECASE,

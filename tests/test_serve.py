@@ -1,0 +1,330 @@
+"""The preview server, in-process: live reload, error overlay, one rebuild per burst, request safety.
+
+Nothing here sleeps: tests wait for the server's own events (Server-Sent Events read with a timeout)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from site_builder.serve import (EVENTS_PATH, OVERLAY_ID, Preview, ServeOptions, find_file, host_allowed,
+                                 request_target)
+from tests.helpers import article, build_site, make_site
+
+A = "content/articles/2024/11/a.fr.md"
+A_URL = "/fr/2024/11/a/"
+TIMEOUT = 30.0
+OVERLAY = f'id="{OVERLAY_ID}"'
+"""Upper bound for any single wait; a passing run never comes close to it."""
+
+
+class Events:
+    """A client of the preview's event stream: each `next()` returns one event (name, data)."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        self.conn.request("GET", EVENTS_PATH)
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+
+    def next(self) -> tuple[str, str]:
+        name, data = "message", []
+        while True:
+            line = self.response.fp.readline().decode("utf-8")
+            assert line, "the event stream ended"
+            line = line.rstrip("\n")
+            if not line:
+                if data:
+                    return name, "\n".join(data)
+                continue
+            field, _, value = line.partition(": ")
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+
+    def next_version(self) -> int:
+        """Skip `failed` events up to the next version announcement."""
+        while True:
+            name, data = self.next()
+            if name == "message":
+                return int(data)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
+    """Send `path` as written (no normalisation), with `host` as the Host header (None: no header)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    if host is not None:
+        conn.putheader("Host", host)
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read().decode("utf-8", "replace")
+    conn.close()
+    return response.status, body, dict(response.getheaders())
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator:
+    """Start a preview of a project made of `files` (in tmp_path/project) on a free port."""
+    previews: list[Preview] = []
+
+    def starter(files: dict[str, str], **options: object) -> Preview:
+        project = make_site(tmp_path / "project", files)
+        messages: list[str] = []
+        preview = Preview(ServeOptions(project=project, port=0, **options), messages.append)  # type: ignore[arg-type]
+        preview.messages = messages  # type: ignore[attr-defined]
+        previews.append(preview)
+        preview.start()
+        return preview
+
+    yield starter
+    for preview in previews:
+        preview.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    """One preview for the tests that only read from it."""
+    project = make_site(tmp_path_factory.mktemp("shared"), {A: article(), "secret.txt": "TOP SECRET project"})
+    preview = Preview(ServeOptions(project=project, port=0))
+    preview.start()
+    (preview.workdir / "secret.txt").write_text("TOP SECRET beside the site", encoding="utf-8")
+    yield preview
+    preview.stop()
+
+
+def local(preview: Preview) -> str:
+    return f"127.0.0.1:{preview.port}"
+
+
+# --- live reload ---------------------------------------------------------------------------------
+
+def test_a_content_change_rebuilds_and_announces_a_new_version(start) -> None:
+    preview = start({A: article("Avant", body="Premier jet.")})
+    events = Events(preview.port)
+    assert events.next() == ("message", "1")
+    (preview.options.project / A).write_text(article("Après", body="Texte corrigé."), encoding="utf-8")
+    assert events.next() == ("message", "2")
+    status, page, _ = get(preview.port, A_URL, local(preview))
+    assert status == 200 and "Texte corrigé." in page and "Premier jet." not in page
+    events.close()
+
+
+def test_a_template_change_rebuilds_and_announces_a_new_version(start) -> None:
+    footer = "templates/partials/footer.html"
+    preview = start({A: article(), footer: "<footer>Pied de page A</footer>\n"})
+    events = Events(preview.port)
+    assert events.next_version() == 1
+    (preview.options.project / footer).write_text("<footer>Pied de page B</footer>\n", encoding="utf-8")
+    assert events.next_version() == 2
+    _, page, _ = get(preview.port, A_URL, local(preview))
+    assert "Pied de page B" in page and "Pied de page A" not in page
+    events.close()
+
+
+def test_broken_front_matter_shows_an_escaped_overlay_until_it_is_fixed(start) -> None:
+    preview = start({A: article("Bon", body="Version correcte.")})
+    events = Events(preview.port)
+    assert events.next_version() == 1
+    (preview.options.project / A).write_text("---\ntitle: Bon\ndate: <b>mardi</b>\n---\nCassé.\n", encoding="utf-8")
+    name, overlay = events.next()
+    expected = f"{A}:3: `date` is `&lt;b&gt;mardi&lt;/b&gt;`, not a date"
+    assert name == "failed" and OVERLAY in overlay and expected in overlay and "<b>mardi" not in overlay
+    assert events.next() == ("message", "1")  # no reload into a broken site: the version stays
+    status, page, _ = get(preview.port, A_URL, local(preview))
+    assert status == 200 and "Version correcte." in page  # the last good site, under the overlay
+    assert OVERLAY in page and expected in page and "<b>mardi" not in page
+    assert f"{A}:3: `date` is `<b>mardi</b>`, not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+01:00" in preview.messages
+
+    (preview.options.project / A).write_text(article("Bon", body="Version réparée."), encoding="utf-8")
+    assert events.next() == ("message", "2")
+    _, page, _ = get(preview.port, A_URL, local(preview))
+    assert "Version réparée." in page and OVERLAY not in page
+    events.close()
+
+
+def test_a_first_build_that_fails_still_serves_the_overlay(start) -> None:
+    preview = start({A: "---\ntitle: [\n---\n"})
+    status, page, _ = get(preview.port, "/", local(preview))
+    assert status == 500 and OVERLAY in page and f"{A}:3: invalid YAML" in page and EVENTS_PATH in page
+    events = Events(preview.port)
+    assert events.next()[0] == "failed"
+    assert events.next() == ("message", "0")
+    (preview.options.project / A).write_text(article("Réparé"), encoding="utf-8")
+    assert events.next() == ("message", "1")
+    assert get(preview.port, A_URL, local(preview))[0] == 200
+    events.close()
+
+
+def test_many_files_at_once_give_one_rebuild_and_no_loop(start, tmp_path: Path) -> None:
+    preview = start({A: article()})
+    events = Events(preview.port)
+    assert events.next_version() == 1
+    staging = tmp_path / "staging"
+    make_site(staging, {f"b{i:02d}.en.md": article(f"Article {i}") for i in range(40)})
+    make_site(staging, {".b00.en.md.swp": "swap", "b01.en.md~": "backup"})
+    os.rename(staging, preview.options.project / "content/articles/batch")  # 40 articles appear at once
+    assert events.next_version() == 2
+    assert preview.builds == 2
+    # Editor litter alone rebuilds nothing; the next real save is the third build, not a fourth.
+    make_site(preview.options.project, {"content/articles/.a.fr.md.swp": "swap", "content/articles/a.fr.md~": "x"})
+    (preview.options.project / A).write_text(article("Dernier"), encoding="utf-8")
+    assert events.next_version() == 3
+    assert preview.builds == 3
+    assert get(preview.port, "/en/2024/11/b39/", local(preview))[0] == 200
+    events.close()
+
+
+def test_requests_during_a_build_wait_for_it(start) -> None:
+    preview = start({A: article("Ancien")})
+    with preview.changed:
+        preview.building = True  # as `rebuild` does while a build runs
+    answers: list[tuple[int, str, dict[str, str]]] = []
+    waiting = threading.Thread(target=lambda: answers.append(get(preview.port, A_URL, local(preview))))
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert waiting.is_alive() and not answers  # held while the build runs
+    preview.rebuild([A])  # a real build; it wakes the waiting request
+    waiting.join(timeout=TIMEOUT)
+    assert answers and answers[0][0] == 200
+
+
+# --- what is injected, and where -----------------------------------------------------------------
+
+def test_served_pages_carry_the_reload_script_and_build_output_never_does(start, tmp_path: Path) -> None:
+    preview = start({A: article()})
+    for path in ("/", A_URL, "/fr/", "/no/such/page/"):
+        _, page, headers = get(preview.port, path, local(preview))
+        assert EVENTS_PATH in page and page.rstrip().endswith("</html>"), path
+        assert headers["Cache-Control"] == "no-store"
+    _, css, _ = get(preview.port, "/assets/style.css", local(preview))
+    assert EVENTS_PATH not in css
+    build_site(preview.options.project)
+    built = [p for p in (preview.options.project / "public").rglob("*") if p.is_file()]
+    assert built and not any(EVENTS_PATH.encode() in p.read_bytes() for p in built)
+    assert not any(OVERLAY.encode() in p.read_bytes() for p in built)
+
+
+def test_a_folder_without_its_slash_is_redirected(shared: Preview) -> None:
+    preview = shared
+    status, _, headers = get(preview.port, A_URL.rstrip("/"), local(preview))
+    assert status == 301 and headers["Location"] == A_URL
+
+
+def test_a_missing_page_gets_the_site_404_page(shared: Preview) -> None:
+    preview = shared
+    status, page, _ = get(preview.port, "/fr/2099/01/rien/", local(preview))
+    assert status == 404 and "Page introuvable" in page
+
+
+# --- safety --------------------------------------------------------------------------------------
+
+TRAVERSALS = [
+    "/../secret.txt", "/../../secret.txt", "/fr/../../secret.txt", "/%2e%2e/secret.txt",
+    "/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/..%2f..%2fsecret.txt", "/%2e%2e%2fsecret.txt",
+    "/..%5csecret.txt", "/..\\secret.txt", "/fr/%2e%2e%5c%2e%2e%5csecret.txt", "//secret.txt",
+    "//example.org/secret.txt", "/%2f%2e%2e/secret.txt", "/./../secret.txt", "/index.html%00.txt",
+    "/%00/../secret.txt", "/%252e%252e/secret.txt", "/%c0%ae%c0%ae/secret.txt", "/project/secret.txt",
+    "http://127.0.0.1/../secret.txt", "*",
+]
+
+
+@pytest.mark.parametrize("raw_path", TRAVERSALS)
+def test_traversal_in_any_spelling_never_reaches_a_file_outside(shared: Preview, raw_path: str) -> None:
+    status, body, _ = get(shared.port, raw_path, local(shared))
+    assert status in (400, 404), (raw_path, status)
+    assert "TOP SECRET" not in body
+
+
+def test_a_raw_nul_byte_in_the_path_is_refused(shared: Preview) -> None:
+    preview = shared
+    with socket.create_connection(("127.0.0.1", preview.port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET /index.html\x00/../../etc/passwd HTTP/1.0\r\nHost: " + local(preview).encode() + b"\r\n\r\n")
+        reply = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert reply.startswith(b"HTTP/1.0 400") and b"root:" not in reply
+
+
+def test_links_out_of_the_served_folder_are_not_followed(start, tmp_path: Path) -> None:
+    preview = start({A: article()})
+    outside = tmp_path / "outside.txt"
+    outside.write_text("TOP SECRET", encoding="utf-8")
+    (preview.site_dir / "link.txt").symlink_to(outside)
+    (preview.site_dir / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
+    for path in ("/link.txt", "/linked-folder/outside.txt"):
+        status, body, _ = get(preview.port, path, local(preview))
+        assert status == 404 and "TOP SECRET" not in body
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil.example", None, ""])
+def test_a_foreign_or_missing_host_is_refused(shared: Preview, host: str | None) -> None:
+    status, body, _ = get(shared.port, A_URL, host)
+    assert status == 403 and "<html" not in body
+
+
+def test_local_host_names_are_served(shared: Preview) -> None:
+    preview = shared
+    for host in (f"127.0.0.1:{preview.port}", f"localhost:{preview.port}", "LOCALHOST", f"[::1]:{preview.port}"):
+        assert get(preview.port, A_URL, host)[0] == 200, host
+    assert get(preview.port, EVENTS_PATH, "evil.example")[0] == 403
+
+
+def test_request_target_keeps_only_plain_segments() -> None:
+    assert request_target("/fr/2024/11/a/?x=1#top") == (["fr", "2024", "11", "a"], True)
+    assert request_target("/assets/style.css") == (["assets", "style.css"], False)
+    assert request_target("/") == ([], True)
+    assert request_target("/d%C3%A9fense/") == (["défense"], True)
+    for bad in ("/a/../b", "/a/%2E%2E/b", "/a%2f..%2fb", "/a%5cb", "//x", "x", "/a//b", "/%ff/", "/a%00b", "/a%0ab"):
+        assert request_target(bad) is None, bad
+
+
+def test_host_check_when_serving_the_network_accepts_addresses_only() -> None:
+    assert host_allowed("192.168.1.20:8000", "0.0.0.0")
+    assert not host_allowed("192.168.1.20:8000", "127.0.0.1")
+    assert not host_allowed("attacker.example", "0.0.0.0")
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
+    project = make_site(tmp_path, {A: article()})
+    command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    output = []
+    try:
+        while not (output and output[-1].startswith("Serving")):
+            output.append(lines.get(timeout=TIMEOUT))
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=TIMEOUT) == 0
+        reader.join(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output.extend(lines.queue)
+    text = "".join(output)
+    assert "Stopped." in text and "Traceback" not in text
+
+
+def test_find_file_stays_inside_the_served_folder_even_when_asked_to_leave(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"site/index.html": "ok", "secret.txt": "TOP SECRET"}) / "site"
+    assert find_file(site, ["index.html"]) == (site / "index.html").resolve()
+    assert find_file(site, ["..", "secret.txt"]) is None
+    assert find_file(site, [str(tmp_path / "secret.txt")]) is None  # an absolute segment
+    assert find_file(site, ["x" * 5000]) is None  # a name too long for the system
