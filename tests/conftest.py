@@ -1,14 +1,23 @@
-"""Fixtures shared by the tests: a static file server on an OS-chosen port."""
+"""Fixtures shared by the tests: a static file server on an OS-chosen port, and a real browser
+(Debian's Chromium driven by Playwright).
+
+Without Chromium the browser tests skip with the reason, except in CI (`CI` set), where they fail."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -42,3 +51,25 @@ def serve_dir() -> Iterator[Callable[..., str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def _no_browser(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (the browser tests must run in CI: .ci/run installs chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Chromium (playwright.sync_api.Browser), shared by the session."""
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if executable is None:
+        _no_browser(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("Playwright for Python is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
