@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 from urllib.parse import unquote
 
 from site_builder.errors import Problem, sort_problems

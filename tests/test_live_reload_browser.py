@@ -3,8 +3,8 @@ break it, the overlay appears; fix it, the page comes back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -3,7 +3,7 @@ ever overwritten."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from site_builder.new import NewArticle, new_article, parse_tags
 from tests.helpers import article, build_site, make_site
 
 # 23:30 UTC on 31 March is already 1 April in Paris: the site's time zone decides the folder.
-MOMENT = datetime(2025, 3, 31, 23, 30, 5, 123456, tzinfo=timezone.utc)
+MOMENT = datetime(2025, 3, 31, 23, 30, 5, 123456, tzinfo=UTC)
 
 
 def create(project: Path, title: str, lang: str, **fields: object) -> Path:

@@ -65,7 +65,8 @@ def test_output_cache_and_unrelated_files_are_ignored(rel: str) -> None:
 
 
 def test_paths_outside_the_project_are_ignored() -> None:
-    outside = [(Change.added, "/tmp/site-builder-serve-x/site/fr/index.html"), (Change.added, "/projects/other/site.toml")]
+    outside = [(Change.added, "/tmp/site-builder-serve-x/site/fr/index.html"),
+               (Change.added, "/projects/other/site.toml")]
     assert classify(outside, ROOT) == []
 
 
