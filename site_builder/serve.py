@@ -51,7 +51,7 @@ class ServeOptions:
     """0 lets the system choose a free port (tests)."""
     drafts: bool = False
     search: bool = True
-    """Build the search index with the site (when this version of the builder has one)."""
+    """`--no-search` sets it False; passed on to the build once the build has a search index."""
     debug: bool = False
 
 
@@ -112,11 +112,8 @@ class Preview:
 
     def build_options(self) -> BuildOptions:
         """The build the preview runs: the site served at its own URL, into the temporary folder."""
-        options = BuildOptions(project=self.options.project, output=self.site_dir, base_url=self.url,
-                               drafts=self.options.drafts)
-        if "search" in {f.name for f in dataclasses.fields(BuildOptions)}:
-            options = dataclasses.replace(options, search=self.options.search)  # type: ignore[call-arg]
-        return options
+        return BuildOptions(project=self.options.project, output=self.site_dir, base_url=self.url,
+                            drafts=self.options.drafts)
 
     def start(self) -> None:
         """Serve, build once, then watch the project; return when the watcher is in place."""
