@@ -84,7 +84,7 @@ class EventClock:
 
     def __init__(self, url: str):
         parts = urlsplit(url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=600)
         self.conn.request("GET", "/__livereload")
         self.response = self.conn.getresponse()
         self.arrivals: queue.Queue[tuple[float, str]] = queue.Queue()

@@ -38,7 +38,7 @@ class Events:
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
 
     def next(self) -> tuple[str, str]:
-        name, data = "message", []
+        name, data = "message", list[str]()
         while True:
             line = self.response.fp.readline().decode("utf-8")
             assert line, "the event stream ended"
@@ -82,7 +82,7 @@ def start(tmp_path: Path) -> Iterator:
     """Start a preview of a project made of `files` (in tmp_path/project) on a free port."""
     previews: list[Preview] = []
 
-    def starter(files: dict[str, str], **options: object) -> Preview:
+    def starter(files: dict[str, str | bytes], **options: object) -> Preview:
         project = make_site(tmp_path / "project", files)
         messages: list[str] = []
         preview = Preview(ServeOptions(project=project, port=0, **options), messages.append)  # type: ignore[arg-type]
@@ -307,9 +307,14 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)  # type: ignore[union-attr]
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    output = []
+    output: list[str] = []
     try:
         while not (output and output[-1].startswith("Serving")):
             output.append(lines.get(timeout=TIMEOUT))
