@@ -117,7 +117,7 @@ def main() -> None:
         try:
             log = ServerLog(process)
             url = log.wait_for("Serving").split(" at ")[1].split()[0]
-            first_build = log.builds.get(timeout=5)
+            first_build = log.builds.get(timeout=600)
             print(f"first build: {first_build:.2f} s; serving {url}")
             measure(url, target, args, log)
         finally:

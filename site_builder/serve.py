@@ -66,10 +66,13 @@ class Response:
 def serve(options: ServeOptions, echo: Echo | None = None) -> None:
     """Serve `options.project` until Ctrl-C; a broken file never stops the server."""
     say = echo or _stderr
+    if not options.project.is_dir():
+        raise ConfigError([Problem(str(options.project), None, "is not a folder: give the project folder "
+                                   "(the one that holds content/)")])
     preview = Preview(options, say)
     try:
-        preview.start()
         say(f"Serving {options.project} at {preview.url} (Ctrl-C to stop)")
+        preview.start()
         preview.stopped.wait()
     except KeyboardInterrupt:
         say("Stopped.")

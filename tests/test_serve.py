@@ -17,7 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.serve import EVENTS_PATH, OVERLAY_ID, Preview, ServeOptions, find_file, host_allowed, request_target
+from site_builder.errors import SiteError
+from site_builder.serve import (
+    EVENTS_PATH,
+    OVERLAY_ID,
+    Preview,
+    ServeOptions,
+    find_file,
+    host_allowed,
+    request_target,
+    serve,
+)
 from tests.helpers import article, build_site, make_site
 
 A = "content/articles/2024/11/a.fr.md"
@@ -301,6 +311,13 @@ def test_host_check_when_serving_the_network_accepts_addresses_only() -> None:
 
 
 # --- the command ---------------------------------------------------------------------------------
+
+def test_a_busy_port_or_a_missing_project_is_reported_without_traceback(shared: Preview, tmp_path: Path) -> None:
+    with pytest.raises(SiteError, match=rf"cannot listen on 127.0.0.1 port {shared.port}: .*another with --port"):
+        Preview(ServeOptions(project=shared.options.project, port=shared.port))
+    with pytest.raises(SiteError, match=r"nowhere: is not a folder"):
+        serve(ServeOptions(project=tmp_path / "nowhere", port=0))
+
 
 def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
     project = make_site(tmp_path, {A: article()})
