@@ -119,9 +119,12 @@ class Preview:
                             drafts=self.options.drafts)
 
     def start(self) -> None:
-        """Serve, build once, then watch the project; return when the watcher is in place."""
-        self._spawn("server", lambda: self.server.serve_forever(poll_interval=0.1))
+        """Build once, then serve and watch; return when the watcher is in place.
+
+        The socket listens from the start, so a browser that connects during the first build simply
+        waits for its answer; starting no thread before that build lets Ctrl-C stop it cleanly."""
         self.rebuild([])
+        self._spawn("server", lambda: self.server.serve_forever(poll_interval=0.1))
         self._spawn("watcher", lambda: watch(self.options.project, self.rebuild, self.stopped, self.watching))
         self.watching.wait(timeout=30)
 
@@ -130,7 +133,7 @@ class Preview:
         self.stopped.set()
         with self.changed:
             self.changed.notify_all()
-        if any(t.name == "server" for t in self.threads):
+        if any(t.name == "server" and t.is_alive() for t in self.threads):
             self.server.shutdown()
         self.server.server_close()
         for thread in self.threads:
@@ -139,8 +142,8 @@ class Preview:
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
-        thread.start()
         self.threads.append(thread)
+        thread.start()
 
     # --- building ------------------------------------------------------------------------------
 

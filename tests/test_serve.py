@@ -335,6 +335,8 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
     try:
         while not (output and output[-1].startswith("Serving")):
             output.append(lines.get(timeout=TIMEOUT))
+        port = int(output[-1].split(" at http://127.0.0.1:")[1].split("/")[0])
+        assert get(port, A_URL, f"localhost:{port}")[0] == 200  # built, serving, watching
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=TIMEOUT) == 0
         reader.join(timeout=TIMEOUT)
