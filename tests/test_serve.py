@@ -18,16 +18,8 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import SiteError
-from site_builder.serve import (
-    EVENTS_PATH,
-    OVERLAY_ID,
-    Preview,
-    ServeOptions,
-    find_file,
-    host_allowed,
-    request_target,
-    serve,
-)
+from site_builder.serve import OVERLAY_ID, Preview, ServeOptions, serve
+from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
 from tests.helpers import article, build_site, make_site
 
 A = "content/articles/2024/11/a.fr.md"
