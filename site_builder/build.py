@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from site_builder import search
 from site_builder.assemble import assemble, publishable
 from site_builder.check import promote, review
 from site_builder.config import SiteConfig, load_config
@@ -39,6 +40,8 @@ class BuildOptions:
     """The moment that decides which articles are in the future; default: the clock."""
     strict: bool = False
     """Warnings (see `check.review`) fail the build instead of being reported."""
+    search: bool = True
+    """Index the site with Pagefind (into /pagefind/); the search page needs it."""
 
     @property
     def output_dir(self) -> Path:
@@ -69,10 +72,12 @@ def build(options: BuildOptions) -> BuildResult:
     site, outputs, warnings = prepare(options, link_severity="warning")
     if options.strict and warnings:
         raise ContentError(promote(warnings))
-    # write: stage beside the output, then swap it in whole.
+    # write: stage beside the output, index it, then swap it in whole.
     out_dir = options.output_dir
     stage = write_stage(outputs, out_dir)
     try:
+        if options.search:
+            search.index_site(stage, [lang for lang in site.config.language_codes if site.by_lang[lang]])
         publish(stage, out_dir)
     finally:
         discard(stage)
@@ -105,6 +110,8 @@ def prepare(options: BuildOptions, link_severity: str) -> tuple[Site, list[Outpu
     # render
     outputs = render(site, make_environment(options.project))
     check_outputs(outputs)
+    if options.search:
+        search.check_outputs(outputs)
     return site, outputs, review(site, outputs, registry, link_severity)
 
 

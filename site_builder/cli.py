@@ -57,13 +57,15 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 @click.option("--base-url", help="Absolute URL the site is published at, e.g. https://user.github.io/archive/.")
 @click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@click.option("--no-search", "no_search", is_flag=True,
+              help="Skip the search index (faster; the search pages will not work).")
 @STRICT
 @DEBUG
 def build_command(project: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
-                  strict: bool, debug: bool) -> None:
+                  no_search: bool, strict: bool, debug: bool) -> None:
     """Build the site in PROJECT into its output folder."""
     options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future,
-                           strict=strict)
+                           strict=strict, search=not no_search)
     result = run(debug, lambda: build(options))
     for warning in result.warnings:
         click.echo(str(warning), err=True)

@@ -55,7 +55,7 @@ class ServeOptions:
     """0 lets the system choose a free port (tests)."""
     drafts: bool = False
     search: bool = True
-    """`--no-search` sets it False; passed on to the build once the build has a search index."""
+    """`--no-search` sets it False: the preview's builds then skip the search index."""
     debug: bool = False
 
 
@@ -112,7 +112,7 @@ class Preview:
     def build_options(self) -> BuildOptions:
         """The build the preview runs: the site served at its own URL, into the temporary folder."""
         return BuildOptions(project=self.options.project, output=self.site_dir, base_url=self.url,
-                            drafts=self.options.drafts)
+                            drafts=self.options.drafts, search=self.options.search)
 
     def start(self) -> None:
         """Build once, then serve and watch; return when the watcher is in place.

@@ -79,6 +79,14 @@ def sitemap() -> str:
 
 def robots() -> str:
     return "robots.txt"
+def search_bundle_root() -> str:
+    """Folder of the search index: one Pagefind bundle per language below it."""
+    return "pagefind/"
+
+
+def search_bundle(lang: str) -> str:
+    """A language's Pagefind bundle: its index and Pagefind's UI files."""
+    return f"{search_bundle_root()}{lang}/"
 
 
 def asset(name: str) -> str:

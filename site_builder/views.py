@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from site_builder import i18n, metadata, urls
+from site_builder import i18n, metadata, search, urls
 from site_builder.config import SiteConfig
 from site_builder.metadata import MetaTag
 from site_builder.model import Article, Correction, Site, TagPage, YearArchive
@@ -105,6 +105,7 @@ class ArticleView:
     """Oldest first."""
     image: str | None
     image_alt: str
+    search: search.ArticleSearch
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,26 @@ class CorrectionsView:
 
 
 @dataclass(frozen=True)
+class SearchView:
+    """The search page: Pagefind's Component UI over this language's index."""
+
+    bundle: str | None
+    """This language's Pagefind bundle (UI script and stylesheet); None when it has no articles."""
+    adapter: str
+    """Folder of the Pagefind-compatible module the UI loads (`bundle-path`): it searches each
+    language's bundle and lists results newest first."""
+    script: str
+    tag_filter: str
+    year_filter: str
+    also: tuple[Link, ...]
+    """Other languages the reader may search too (one checkbox each)."""
+    browse: tuple[Link, ...]
+    """Where to go without JavaScript: archives and topics."""
+    settings: dict[str, object]
+    """What the page's scripts need, serialized as JSON in the page."""
+
+
+@dataclass(frozen=True)
 class RootView:
     languages: tuple[Link, ...]
     default_href: str
@@ -171,8 +192,8 @@ class NotFoundView:
     languages: tuple[Link, ...]
 
 
-ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | RootView
-            | NotFoundView)
+ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | SearchView
+            | RootView            | NotFoundView)
 
 
 @dataclass(frozen=True)
@@ -194,11 +215,12 @@ def pages(site: Site) -> Iterator[Page]:
     cfg = site.config
     yield root_page(cfg)
     yield not_found_page(cfg)
+    labels = search.tag_labels(site)
     for lang in cfg.language_codes:
         articles = site.by_lang[lang]
         yield from list_pages(cfg, lang, articles, urls.home, i18n.t(lang, "latest"), "", "home")
         for article in articles:
-            yield article_page(cfg, article)
+            yield article_page(cfg, article, labels)
         yield tags_index_page(cfg, lang, site.tags[lang])
         for tag_page in site.tags[lang]:
             yield from tag_pages(cfg, tag_page)
@@ -206,16 +228,18 @@ def pages(site: Site) -> Iterator[Page]:
         for archive in site.years[lang]:
             yield year_page(cfg, archive, site)
         yield corrections_page(cfg, lang, articles, site)
+        yield search_page(cfg, lang, site)
 
 
 # --- page builders -------------------------------------------------------------------------------
 
-def article_page(cfg: SiteConfig, article: Article) -> Page:
+def article_page(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> Page:
     versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
     chrome = replace(make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions),
                      meta=metadata.article_meta(cfg, article),
                      json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
-    return Page("article.html", article.path, article.source, chrome, article_view(cfg, article), article.modified)
+    return Page("article.html", article.path, article.source, chrome, article_view(cfg, article, labels),
+                article.modified)
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
@@ -302,6 +326,28 @@ def corrections_page(cfg: SiteConfig, lang: str, articles: Sequence[Article], si
     return Page("corrections.html", path, "corrections page", chrome, CorrectionsView(notices, feed.href), modified)
 
 
+def search_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
+    path = urls.search(lang)
+    versions = {code: urls.search(code) for code in cfg.language_codes}
+    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "search"), cfg.language(lang).description, versions)
+    indexed = [code for code in cfg.language_codes if site.by_lang[code]]
+    bundles = {code: urls.href(cfg, urls.search_bundle(code)) for code in indexed}
+    others = [code for code in indexed if code != lang]
+    view = SearchView(
+        bundle=bundles.get(lang),
+        adapter=urls.href(cfg, urls.asset("search/")),
+        script=urls.href(cfg, urls.asset("search/search.js")),
+        tag_filter=search.tag_filter(lang),
+        year_filter=search.YEAR_FILTER,
+        also=tuple(Link("", i18n.t(lang, f"search_also_{code}"), code) for code in others),
+        browse=(Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives")),
+                Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "all_tags"))),
+        settings=search.page_settings(cfg, lang, bundles),
+    )
+    # Its index covers every language, so it changes whenever any article does.
+    return Page("search.html", path, "search page", chrome, view, latest(site.articles))
+
+
 def root_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
     # No hreflang alternates: this page only sends readers on, and the homes name each other.
@@ -355,7 +401,7 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
     )
 
 
-def article_view(cfg: SiteConfig, article: Article) -> ArticleView:
+def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticleView:
     return ArticleView(
         title=article.title, lang=article.lang,
         date=dated(article.date, cfg, article.lang),
@@ -369,6 +415,7 @@ def article_view(cfg: SiteConfig, article: Article) -> ArticleView:
         corrections_href=urls.href(cfg, urls.corrections(article.lang)),
         corrections=tuple(correction_notice(cfg, article, c) for c in article.corrections),
         image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
+        search=search.article_search(cfg, article, labels),
     )
 
 

@@ -1,0 +1,170 @@
+"""Search: what each article tells Pagefind, and running Pagefind over the staged site.
+
+Each language gets its own Pagefind bundle, `/pagefind/<lang>/`, indexed from that language's
+pages only. One bundle per language (rather than Pagefind's single multilingual bundle) is what
+lets the search page query the other language with that language's own stemming: Pagefind's
+`mergeIndex` would search a merged index with the primary language's stemmer.
+
+What an article page carries for Pagefind (see `theme/templates/article.html`):
+- its text, under `data-pagefind-body`; everything else on the site is not a result;
+- metadata, returned with each result and also searched: `title` (Pagefind takes the first
+  `h1`), `date` (localized text), `datetime` (ISO, to order results across languages), `image`
+  and `image_alt` (the lead image);
+- filters, returned with each result and never searched: `year`, the article's tags labelled in
+  every language (`tag_fr`, `tag_en`), and each translation's URL and title. The translation
+  travels as a filter, not as metadata, so that the other language's words never enter this
+  language's index;
+- the sort key `date` (UTC ISO), so results can be listed newest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import pagefind_bin
+
+from site_builder import i18n, urls
+from site_builder.config import SiteConfig
+from site_builder.errors import BuildError, Problem
+from site_builder.model import Article, Site
+
+if TYPE_CHECKING:  # render imports views, which imports this module
+    from site_builder.render import OutputFile
+
+log = logging.getLogger(__name__)
+
+YEAR_FILTER = "year"
+SORT_KEY = "date"
+
+
+def tag_filter(lang: str) -> str:
+    """Filter holding an article's tags labelled in `lang` (every article has one per site language)."""
+    return f"tag_{lang}"
+
+
+def translation_filter(lang: str) -> str:
+    """Filter holding the URL of an article's translation into `lang`."""
+    return f"translation_{lang}"
+
+
+def translation_title_filter(lang: str) -> str:
+    """Filter holding the title of an article's translation into `lang`."""
+    return f"translation_title_{lang}"
+
+
+def sort_value(moment: datetime) -> str:
+    """The `date` sort key: UTC ISO 8601, so that plain string order is time order."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """One metadata or filter value, written as `<data value data-pagefind-meta|filter="key[value]">`."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ArticleSearch:
+    """What an article tells Pagefind besides its text."""
+
+    sort: str
+    """`data-pagefind-sort` value: `date:<UTC ISO>`."""
+    meta: tuple[SearchField, ...]
+    filters: tuple[SearchField, ...]
+
+
+TagLabels = dict[str, dict[str, str]]
+"""Tag key → its label in each language where it has one."""
+
+
+def tag_labels(site: Site) -> TagLabels:
+    """Every tag's labels, for filing an article under its tags in every language."""
+    return {page.tag.key: dict(page.tag.labels) for pages_ in site.tags.values() for page in pages_}
+
+
+def article_search(cfg: SiteConfig, article: Article, labels: TagLabels) -> ArticleSearch:
+    """Metadata, filters and sort key of an article (the module docstring says why each)."""
+    local = article.date.astimezone(cfg.tzinfo)
+    meta = [SearchField("date", i18n.format_date(local, cfg.language(article.lang).locale)),
+            SearchField("datetime", local.isoformat())]
+    if article.image:
+        meta += [SearchField("image", urls.resource(cfg, article.image)), SearchField("image_alt", article.image_alt)]
+    filters = [SearchField(YEAR_FILTER, str(local.year))]
+    for code in cfg.language_codes:
+        filters += [SearchField(tag_filter(code), labels.get(tag.key, {}).get(code, tag.label))
+                    for tag in article.tags]
+    for tr in article.translations:
+        filters += [SearchField(translation_filter(tr.lang), urls.href(cfg, tr.path)),
+                    SearchField(translation_title_filter(tr.lang), tr.title)]
+    return ArticleSearch(f"{SORT_KEY}:{sort_value(article.date)}", tuple(meta), tuple(filters))
+
+
+def page_settings(cfg: SiteConfig, lang: str, bundles: dict[str, str]) -> dict[str, object]:
+    """What the search page's scripts need: where each index is, filter names, interface text."""
+    codes = cfg.language_codes
+    return {
+        "lang": lang,
+        "baseUrl": cfg.base_path,
+        "bundles": bundles,
+        "sort": SORT_KEY,
+        "facets": [tag_filter(lang), YEAR_FILTER],
+        "translations": {code: {"url": translation_filter(code),
+                                "title": translation_title_filter(code)} for code in codes},
+        "languageNames": {code: i18n.t(lang, f"search_language_{code}") for code in codes},
+        "versionLabels": {code: i18n.t(lang, f"search_version_{code}") for code in codes},
+    }
+
+
+def check_outputs(outputs: Sequence[OutputFile]) -> None:
+    """Refuse site files under `/pagefind/`: the search index is written there."""
+    prefix = urls.search_bundle_root()
+    problems = [Problem(out.source, None, f"writes {out.path}, inside the search index folder /{prefix}: "
+                        "rename it, or build with --no-search")
+                for out in outputs if out.path.casefold().startswith(prefix)]
+    if problems:
+        raise BuildError(problems)
+
+
+def index_site(stage: Path, languages: Iterable[str]) -> None:
+    """Index the staged site with Pagefind, one bundle per language in `languages`.
+
+    Pass only languages that have articles: Pagefind would otherwise index every page of a
+    language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message.
+    """
+    for lang in languages:
+        started = time.perf_counter()
+        run_pagefind(stage, lang)
+        log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
+
+
+def run_pagefind(stage: Path, lang: str) -> None:
+    """Run the Pagefind binary over `stage`'s `<lang>/` pages into `pagefind/<lang>/`."""
+    command = [
+        str(pagefind_bin.get_executable()), "--site", str(stage.resolve()),
+        "--glob", f"{lang}/**/*.html", "--output-subdir", urls.search_bundle(lang), "--quiet",
+    ]
+    try:
+        # cwd: the stage, so that no stray pagefind.yml from wherever the build runs applies.
+        done = subprocess.run(command, cwd=stage, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise BuildError([Problem("search index", None, f"cannot run Pagefind ({command[0]}): {exc}; "
+                                  "reinstall site-builder, or build with --no-search")]) from exc
+    if done.returncode != 0:
+        message = pagefind_message(done.stderr) or pagefind_message(done.stdout) or f"exit status {done.returncode}"
+        raise BuildError([Problem("search index", None, f"Pagefind failed indexing /{lang}/: {message}")])
+    for line in done.stderr.splitlines():
+        log.warning("pagefind (%s): %s", lang, line)
+
+
+def pagefind_message(output: str) -> str:
+    """Pagefind's output as one line: non-blank lines once each, in order."""
+    lines = dict.fromkeys(line.strip() for line in output.splitlines() if line.strip())
+    return " ".join(lines)
