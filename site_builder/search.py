@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 import subprocess
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pagefind_bin
 
@@ -60,7 +61,7 @@ def translation_title_filter(lang: str) -> str:
 
 def sort_value(moment: datetime) -> str:
     """The `date` sort key: UTC ISO 8601, so that plain string order is time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,172 @@
+"""The search index, without a browser: what `build` gives Pagefind and what Pagefind writes.
+
+The browser tests (test_search_browser.py) show the search page working; these show the index
+itself: one bundle per language, only article bodies, their metadata and filters, and failures."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from site_builder.cli import main
+from site_builder.errors import BuildError
+from tests.helpers import article, build_site, make_site, tree_digest
+
+TAGS = """
+[defense]
+fr = "Défense"
+en = "Defence"
+"""
+
+SITE: dict[str, str | bytes] = {
+    "content/tags.toml": TAGS,
+    "content/articles/2024/11/troupes.fr.md": article(
+        "Des troupes en Ukraine", date="2024-11-27", tags="[Défense, Brouillard]", translation_key="troupes",
+        image="/images/troupes.jpg", image_alt="'Des soldats'",
+        body="Les soldats partent.\n\n## Le calendrier\n\nEn janvier."),
+    "content/articles/2024/11/troops.en.md": article(
+        "Troops to Ukraine", date="2024-11-28T10:00:00+01:00", tags="[Defence]", translation_key="troupes",
+        body="The soldiers leave."),
+    "content/articles/2023/05/canicule.fr.md": article("Canicule", date="2023-05-02", body="Il fait chaud."),
+}
+
+
+def fragments(bundle: Path) -> dict[str, dict[str, Any]]:
+    """Pagefind's per-page records in `bundle`, by URL (gzipped JSON after a `pagefind_dcd` marker)."""
+    found = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), f"{path.name}: not a Pagefind fragment as this test knows it"
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        found[record["url"]] = record
+    return found
+
+
+def languages_of(bundle: Path) -> dict[str, int]:
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    return {lang: index["page_count"] for lang, index in entry["languages"].items()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_site(tmp_path_factory.mktemp("site"), SITE)
+    build_site(root)
+    return root / "public"
+
+
+def test_each_language_has_its_own_bundle_holding_only_its_articles(built: Path) -> None:
+    assert languages_of(built / "pagefind/fr") == {"fr": 2}
+    assert languages_of(built / "pagefind/en") == {"en": 1}
+    assert set(fragments(built / "pagefind/fr")) == {"/fr/2024/11/troupes/", "/fr/2023/05/canicule/"}
+    assert set(fragments(built / "pagefind/en")) == {"/en/2024/11/troops/"}
+
+
+def test_only_the_article_text_is_indexed(built: Path) -> None:
+    content = fragments(built / "pagefind/fr")["/fr/2024/11/troupes/"]["content"]
+    assert "Des troupes en Ukraine" in content and "Les soldats partent." in content
+    # Not the interface around it, nor the translation's English title (it would pollute the French index).
+    for outside in ("Troops to Ukraine", "Signaler une erreur", "Publié le", "Accueil", "Chercher"):
+        assert outside not in content
+
+
+def test_an_article_carries_its_metadata_filters_and_headings(built: Path) -> None:
+    record = fragments(built / "pagefind/fr")["/fr/2024/11/troupes/"]
+    assert record["meta"] == {
+        "title": "Des troupes en Ukraine", "date": "27 novembre 2024", "datetime": "2024-11-27T00:00:00+01:00",
+        "image": "/images/troupes.jpg", "image_alt": "Des soldats",
+    }
+    assert record["filters"] == {
+        "year": ["2024"],
+        "tag_fr": ["Défense", "Brouillard"],  # labels in French, for the French search page...
+        "tag_en": ["Defence", "Brouillard"],  # ...and in English (an unregistered tag keeps its own label)
+        "translation_en": ["/en/2024/11/troops/"],
+        "translation_title_en": ["Troops to Ukraine"],
+    }
+    assert [(a["element"], a["id"]) for a in record["anchors"]] == [("h2", "le-calendrier")]
+
+
+def test_the_sort_key_is_the_publication_time_in_utc(built: Path) -> None:
+    fr_page = (built / "fr/2024/11/troupes/index.html").read_text()
+    en_page = (built / "en/2024/11/troops/index.html").read_text()
+    assert 'data-pagefind-body data-pagefind-sort="date:2024-11-26T23:00:00Z"' in fr_page
+    assert 'data-pagefind-sort="date:2024-11-28T09:00:00Z"' in en_page
+
+
+def test_no_other_page_is_a_result(built: Path) -> None:
+    pages = [p for p in built.rglob("*.html") if "/20" not in p.relative_to(built).as_posix()[2:]]
+    assert pages and all("data-pagefind-body" not in p.read_text() for p in pages)
+
+
+def test_every_page_has_a_labelled_search_box_that_goes_to_its_languages_search_page(built: Path) -> None:
+    for html, lang in ((built / "fr/index.html", "fr"), (built / "en/2024/11/troops/index.html", "en")):
+        text = html.read_text()
+        assert f'<form class="search-form" role="search" action="/{lang}/search/" method="get">' in text
+        assert '<label class="visually-hidden" for="site-search">' in text
+        assert '<input id="site-search" type="search" name="q" required>' in text
+
+
+def test_a_search_page_per_language_needs_javascript_and_says_so(built: Path) -> None:
+    fr_page = (built / "fr/search/index.html").read_text()
+    en_page = (built / "en/search/index.html").read_text()
+    assert "<noscript>" in fr_page and "La recherche a besoin de JavaScript" in fr_page
+    assert "Search needs JavaScript" in en_page
+    assert 'src="/pagefind/fr/pagefind-component-ui.js"' in fr_page
+    assert 'src="/pagefind/en/pagefind-component-ui.js"' in en_page
+    assert "Chercher aussi en anglais" in fr_page and "Also search in French" in en_page
+    assert "http" not in fr_page.split("<main", 1)[1].split("</main>")[0]  # no CDN: all from the site
+
+
+def test_a_language_without_articles_gets_no_index_and_its_search_page_says_so(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article("Seul", body="Un mot.")})
+    build_site(tmp_path)
+    out = tmp_path / "public"
+    assert languages_of(out / "pagefind/fr") == {"fr": 1}
+    assert not (out / "pagefind/en").exists()
+    assert "No articles to search yet." in (out / "en/search/index.html").read_text()
+    assert "Chercher aussi en anglais" not in (out / "fr/search/index.html").read_text()
+
+
+def test_no_search_builds_no_index(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article()})
+    build_site(tmp_path, search=False)
+    assert not (tmp_path / "public/pagefind").exists()
+    assert (tmp_path / "public/fr/search/index.html").exists()
+
+
+def test_the_command_line_has_no_search(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article()})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--no-search"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "public/pagefind").exists()
+    result = CliRunner().invoke(main, ["build", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert languages_of(tmp_path / "public/pagefind/fr") == {"fr": 1}
+
+
+def test_a_pagefind_failure_fails_the_build_with_its_message_and_keeps_the_previous_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article()})
+    build_site(tmp_path)
+    before = tree_digest(tmp_path / "public")
+    make_site(tmp_path, {"content/articles/b.fr.md": article("Autre")})
+    monkeypatch.setenv("PAGEFIND_KEEP_INDEX_URL", "not-a-boolean")  # Pagefind reads its settings from the environment
+    with pytest.raises(BuildError) as caught:
+        build_site(tmp_path)
+    message = str(caught.value)
+    assert message.startswith("search index: Pagefind failed indexing /fr/: ")
+    assert "was not `true` or `false`" in message
+    assert tree_digest(tmp_path / "public") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_a_static_file_where_the_index_goes_is_refused(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article(), "static/pagefind/fr/pagefind.js": "x"})
+    with pytest.raises(BuildError, match=r"static/ pagefind/fr/pagefind.js: writes pagefind/fr/pagefind.js, "
+                                         r"inside the search index folder /pagefind/"):
+        build_site(tmp_path)
+    build_site(tmp_path, search=False)  # without an index the folder is the project's to use
