@@ -148,16 +148,16 @@ def index_site(stage: Path, languages: Iterable[str]) -> None:
 
 def run_pagefind(stage: Path, lang: str) -> None:
     """Run the Pagefind binary over `stage`'s `<lang>/` pages into `pagefind/<lang>/`."""
-    command = [
-        str(pagefind_bin.get_executable()), "--site", str(stage.resolve()),
-        "--glob", f"{lang}/**/*.html", "--output-subdir", urls.search_bundle(lang), "--quiet",
-    ]
+    arguments = ["--site", str(stage.resolve()), "--glob", f"{lang}/**/*.html",
+                 "--output-subdir", urls.search_bundle(lang), "--quiet"]
     try:
-        # cwd: the stage, so that no stray pagefind.yml from wherever the build runs applies.
+        command = [str(pagefind_bin.get_executable()), *arguments]
+        # cwd: the stage, not wherever the build was started, so that a pagefind.yml lying there
+        # does not apply (one in the project's static/, copied to the site root, does).
         done = subprocess.run(command, cwd=stage, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise BuildError([Problem("search index", None, f"cannot run Pagefind ({command[0]}): {exc}; "
-                                  "reinstall site-builder, or build with --no-search")]) from exc
+        raise BuildError([Problem("search index", None, f"cannot run Pagefind: {exc}; reinstall "
+                                  "site-builder (pagefind-bin), or build with --no-search")]) from exc
     if done.returncode != 0:
         message = pagefind_message(done.stderr) or pagefind_message(done.stdout) or f"exit status {done.returncode}"
         raise BuildError([Problem("search index", None, f"Pagefind failed indexing /{lang}/: {message}")])
