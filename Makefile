@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The Nu Html Checker (vnu.jar, run with Java) that the output tests use, installed from npm.
+# Test tools from npm: the Nu Html Checker (vnu.jar, run with Java) and axe-core (accessibility
+# rules run inside Chromium).
 TOOLS ?= .tools
 VNU_VERSION := 26.9.27
-VNU_STAMP := $(TOOLS)/.vnu-$(VNU_VERSION)
+AXE_VERSION := 4.14.1
+VNU_STAMP := $(TOOLS)/.vnu-$(VNU_VERSION)-axe-$(AXE_VERSION)
 
 .PHONY: build test setup golden bench clean
 
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml
 $(VNU_STAMP):
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm install --prefix $(TOOLS) --no-save --ignore-scripts --no-audit --no-fund --loglevel=error \
-	    vnu-jar@$(VNU_VERSION) && touch $@; \
+	    vnu-jar@$(VNU_VERSION) axe-core@$(AXE_VERSION) && touch $@; \
 	else echo "npm not found: the HTML checker tests will be skipped"; fi
 
 build: $(STAMP)

@@ -87,6 +87,17 @@ function rememberSearch(term) {
   history.replaceState(null, "", query ? `?${query}` : location.pathname);
 }
 
+/**
+ * Pagefind's filter menus open from a <button role="combobox">, whose visible text does not name it
+ * for assistive technology (axe: button-name): give each trigger its filter's label as its name.
+ */
+function nameFilterTriggers() {
+  for (const dropdown of ui.querySelectorAll("pagefind-filter-dropdown")) {
+    const trigger = dropdown.querySelector(".pf-dropdown-trigger");
+    if (trigger && !trigger.hasAttribute("aria-label")) trigger.setAttribute("aria-label", dropdown.getAttribute("label"));
+  }
+}
+
 /** Wire the page to Pagefind's UI and run the query from the address. */
 function start() {
   const given = new URLSearchParams(location.search);
@@ -101,6 +112,8 @@ function start() {
   searchLanguages(chosenLanguages());
   document.querySelector("pagefind-results").resultTemplate = renderResult;
   instance.on("search", (term) => rememberSearch(term));
+  new MutationObserver(nameFilterTriggers).observe(ui, { childList: true, subtree: true });
+  nameFilterTriggers();
   ui.hidden = false;
 
   const term = (given.get("q") ?? "").trim();
