@@ -40,6 +40,8 @@ class BuildOptions:
     """The moment that decides which articles are in the future; default: the clock."""
     strict: bool = False
     """Warnings (see `check.review`) fail the build instead of being reported."""
+    keep_going: bool = False
+    """Build every good article even when others are bad; the bad ones end up in `BuildResult.problems`."""
     search: bool = True
     """Index the site with Pagefind (into /pagefind/); the search page needs it."""
 
@@ -57,6 +59,8 @@ class BuildResult:
     files: int
     seconds: float
     warnings: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = field(default=())
+    """Articles left out of a `keep_going` build, and why: the build still failed."""
 
     def summary(self) -> str:
         """The one line the CLI prints at the end of a build."""
@@ -69,9 +73,11 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site described by `options`; raise SiteError (nothing written) on any problem."""
     started = time.perf_counter()
     check_output_dir(options.output_dir, options.project)
-    site, outputs, warnings = prepare(options, link_severity="warning")
+    site, outputs, found = prepare(options, link_severity="warning")
+    left_out = [p for p in found if p.severity == "error"]
+    warnings = [p for p in found if p.severity == "warning"]
     if options.strict and warnings:
-        raise ContentError(promote(warnings))
+        raise ContentError([*left_out, *promote(warnings)])
     # write: stage beside the output, index it, then swap it in whole.
     out_dir = options.output_dir
     stage = write_stage(outputs, out_dir)
@@ -88,6 +94,7 @@ def build(options: BuildOptions) -> BuildResult:
         files=len(outputs),
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        problems=tuple(sort_problems(left_out)),
     )
 
 
@@ -105,25 +112,29 @@ def check_site(options: BuildOptions) -> list[Problem]:
 
 
 def prepare(options: BuildOptions, link_severity: str) -> tuple[Site, list[OutputFile], list[Problem]]:
-    """Every stage but write: the site, its files (in memory) and what `check.review` finds in them."""
-    site, registry = load_site(options)
+    """Every stage but write: the site, its files (in memory), and the problems found: what
+    `check.review` finds in them, and (with `keep_going`) the articles left out."""
+    site, registry, left_out = load_site(options)
     # render
     outputs = render(site, make_environment(options.project))
     check_outputs(outputs)
     if options.search:
         search.check_outputs(outputs)
-    return site, outputs, review(site, outputs, registry, link_severity)
+    return site, outputs, [*left_out, *review(site, outputs, registry, link_severity)]
 
 
-def load_site(options: BuildOptions) -> tuple[Site, TagRegistry]:
-    """load → parse → model: the assembled site and the tag registry; raise SiteError on any problem."""
+def load_site(options: BuildOptions) -> tuple[Site, TagRegistry, list[Problem]]:
+    """load → parse → model: the assembled site, the tag registry and the problems of the articles
+    left out (with `keep_going`; otherwise any problem raises SiteError)."""
     config = load_site_config(options)
-    # load + parse: every problem in every file is collected before giving up.
-    articles = load_articles(config)
+    # load + parse: every problem in every file is collected before giving up (or going on without them).
+    articles, problems = load_articles(config)
+    if problems and not options.keep_going:
+        raise ContentError(problems)
     now = None if options.future else (options.now or datetime.now(timezone.utc))
     registry = load_tag_registry(config)
     # model
-    return assemble(publishable(articles, options.drafts, now), config, registry), registry
+    return assemble(publishable(articles, options.drafts, now), config, registry), registry, problems
 
 
 def load_site_config(options: BuildOptions) -> SiteConfig:
@@ -131,18 +142,16 @@ def load_site_config(options: BuildOptions) -> SiteConfig:
     return config.with_base_url(options.base_url) if options.base_url else config
 
 
-def load_articles(config: SiteConfig) -> list[Article]:
-    """Read and parse every article; raise one ContentError listing every bad file."""
-    sources, problems = load_sources(config.root)
+def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
+    """Read and parse every article: the good ones, and every problem of the bad ones."""
+    sources, problems = load_sources(config.root, config.max_article_bytes)
     articles: list[Article] = []
     for source in sources:
         try:
             articles.append(parse_article(source, config))
         except ContentError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise ContentError(problems)
-    return articles
+    return articles, problems
 
 
 __all__ = ["BuildOptions", "BuildResult", "SiteError", "build", "check_site"]

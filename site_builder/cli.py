@@ -10,19 +10,24 @@ import click
 
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
-from site_builder.errors import Problem, SiteError
+from site_builder.errors import ContentError, Problem, SiteError
 from site_builder.new import NewArticle, new_article, parse_tags
 from site_builder.serve import ServeOptions, serve
 
 log = logging.getLogger("site_builder")
 
 
-def report(error: SiteError) -> None:
+def report(error: SiteError, left_out: bool = False) -> None:
     """Print every problem as `path:line: message` on stderr."""
     for problem in error.problems:
         click.echo(str(problem), err=True)
     count = sum(1 for p in error.problems if p.severity == "error")
-    click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}.", err=True)
+    files = len({p.path for p in error.problems if p.severity == "error"})
+    if left_out:
+        click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}; {files} "
+                   f"file{'s' if files != 1 else ''} left out of the site (--keep-going).", err=True)
+    else:
+        click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}.", err=True)
 
 
 def run(debug: bool, action):  # type: ignore[no-untyped-def]
@@ -36,7 +41,7 @@ def run(debug: bool, action):  # type: ignore[no-untyped-def]
         report(exc)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted; the previous output was left as it was.", err=True)
+        click.echo("Interrupted: the output folder still holds the last complete build.", err=True)
         sys.exit(130)
 
 
@@ -59,17 +64,22 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
 @click.option("--no-search", "no_search", is_flag=True,
               help="Skip the search index (faster; the search pages will not work).")
+@click.option("--keep-going", is_flag=True,
+              help="Build every good article even if others are bad (still reports them and exits 1).")
 @STRICT
 @DEBUG
 def build_command(project: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
-                  no_search: bool, strict: bool, debug: bool) -> None:
+                  no_search: bool, keep_going: bool, strict: bool, debug: bool) -> None:
     """Build the site in PROJECT into its output folder."""
     options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future,
-                           strict=strict, search=not no_search)
+                           strict=strict, search=not no_search, keep_going=keep_going)
     result = run(debug, lambda: build(options))
     for warning in result.warnings:
         click.echo(str(warning), err=True)
     click.echo(result.summary())
+    if result.problems:
+        report(ContentError(result.problems), left_out=True)
+        sys.exit(1)
 
 
 @main.command(name="serve")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ from site_builder.errors import Problem
 log = logging.getLogger(__name__)
 
 ARTICLES_DIR = Path("content") / "articles"
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of lists and mappings allowed in front matter; libyaml crashes on very deep input."""
+# Characters that XML 1.0 (feeds, sitemaps) cannot carry at all, and that no writer means to type.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -49,30 +54,59 @@ class FrontMatterError(Exception):
         self.line = line
 
 
-def load_sources(root: Path) -> tuple[list[Source], list[Problem]]:
-    """Read every `content/articles/**/*.md`, sorted by path; never follow links out of the project."""
+def load_sources(root: Path, max_bytes: int | None = None) -> tuple[list[Source], list[Problem]]:
+    """Read every `content/articles/**/*.md`, sorted by path; never follow links out of the project.
+
+    A file over `max_bytes` is reported without being read."""
     top = root / ARTICLES_DIR
     sources: list[Source] = []
     problems: list[Problem] = []
     if not top.is_dir():
         return sources, problems
-    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        folder = Path(dirpath)
+        for name in [d for d in dirnames if (folder / d).is_symlink()]:
+            # os.walk does not descend into linked folders; say so rather than lose their articles.
+            dirnames.remove(name)
+            problems.append(Problem((folder / name).relative_to(root).as_posix(), None,
+                                    "is a link to a folder; links to folders are not followed: "
+                                    "move the folder into content/articles/ instead"))
         dirnames.sort()
         for name in sorted(filenames):
             if not name.endswith(".md") or name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                problems.append(Problem(rel, None, "is a link to a file outside the project; "
-                                        "it is not followed: copy the article into content/ instead"))
-                continue
-            try:
-                sources.append(Source(rel, path.read_bytes()))
-            except OSError as exc:
-                problems.append(Problem(rel, None, f"cannot be read: {exc.strerror}"))
+            source, problem = read_source(root, folder / name, max_bytes)
+            if source:
+                sources.append(source)
+            if problem:
+                problems.append(problem)
     return sources, problems
+
+
+def read_source(root: Path, path: Path, max_bytes: int | None) -> tuple[Source | None, Problem | None]:
+    """One article file, or the reason it cannot be used (link out of the project, too large, unreadable)."""
+    rel = path.relative_to(root).as_posix()
+    if is_link_outside(path, root):
+        return None, Problem(rel, None, "is a link to a file outside the project; it is not followed: "
+                             "copy the article into content/ instead")
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            return None, oversize_problem(rel, size, max_bytes)
+        return Source(rel, path.read_bytes()), None
+    except OSError as exc:
+        return None, Problem(rel, None, f"cannot be read: {exc.strerror}")
+
+
+def is_link_outside(path: Path, root: Path) -> bool:
+    """True when `path` is a symbolic link whose target lies outside the project folder."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
+def oversize_problem(rel: str, size: int, max_bytes: int) -> Problem:
+    """The message for an article over the configured size limit."""
+    return Problem(rel, None, f"is {size:,} bytes, over the limit of {max_bytes:,} bytes: split it, "
+                   "or raise `max_article_bytes` in site.toml")
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -87,14 +121,32 @@ _YAML = frontmatter.YAMLHandler()
 
 
 def decode(source: Source) -> str:
-    """Source bytes as text: UTF-8 (a BOM is dropped), CRLF and CR line endings normalised."""
+    """Source bytes as text: UTF-8 (a BOM is dropped), CRLF and CR line endings normalised, no
+    control characters."""
     data = source.data[3:] if source.data.startswith(b"\xef\xbb\xbf") else source.data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise FrontMatterError(f"not valid UTF-8 at byte {exc.start}: save the file as UTF-8", line) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = CONTROL_CHARACTERS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        raise FrontMatterError(f"holds the control character {_codepoint(bad.group())} at column {column}, "
+                               "which no page or feed can carry: delete it", line)
+    return text
+
+
+def _codepoint(char: str | int) -> str:
+    return f"U+{char if isinstance(char, int) else ord(char):04X}"
+
+
+def _reader_line(header: str, exc: yaml.reader.ReaderError, first_line: int) -> int:
+    """Line of a character libyaml refused; its position counts UTF-8 bytes, PyYAML's counts characters."""
+    text = header.encode("utf-8") if isinstance(exc.character, int) else header
+    return first_line + text[:exc.position].count(b"\n" if isinstance(text, bytes) else "\n")  # type: ignore[arg-type]
 
 
 def split_front_matter(text: str) -> FrontMatter:
@@ -131,6 +183,7 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
     Returns the mapping, the line of each key, and the line of each item of every list value."""
     loader = _Loader(header)
     try:
+        _check_depth(header, first_line)
         node = loader.get_single_node()
         if node is None:
             return {}, {}, {}
@@ -142,17 +195,53 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
         item_lines = {str(k.value): tuple(first_line + item.start_mark.line for item in v.value)
                       for k, v in node.value if isinstance(v, yaml.SequenceNode)}
         fields = loader.construct_document(node)
+        _check_strings(fields, lines, first_line)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise FrontMatterError(f"invalid YAML in the front matter{column}: {problem}", line) from None
+    except yaml.reader.ReaderError as exc:
+        raise FrontMatterError(f"invalid YAML in the front matter: {exc.reason} "
+                               f"({_codepoint(exc.character)})", _reader_line(header, exc, first_line)) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"invalid YAML in the front matter: {exc}", first_line) from None
     finally:
         loader.dispose()
     return fields, lines, item_lines
+
+
+def _check_depth(header: str, first_line: int) -> None:
+    """Refuse lists and mappings nested deeper than MAX_YAML_DEPTH, reading events lazily so that a
+    hostile header is refused after a few dozen events, long before libyaml could crash on it."""
+    depth = 0
+    for event in yaml.parse(header, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise FrontMatterError(f"the front matter nests lists or mappings more than "
+                                       f"{MAX_YAML_DEPTH} levels deep: flatten it",
+                                       first_line + event.start_mark.line)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _check_strings(fields: dict[str, Any], lines: dict[str, int], first_line: int) -> None:
+    """Refuse control characters written as YAML escapes (`"\\x01"`): pages and feeds cannot carry them."""
+    for key, value in fields.items():
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str) and (bad := CONTROL_CHARACTERS.search(item)):
+                raise FrontMatterError(f"`{key}` holds the control character {_codepoint(bad.group())}, "
+                                       "which no page or feed can carry: delete it",
+                                       lines.get(str(key), first_line))
 
 
 def _check_node(node: yaml.Node, first_line: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import unescape
 from functools import lru_cache
@@ -10,11 +11,20 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
+from markdown_it.rules_core import StateCore
 from mdit_py_plugins.footnote import footnote_plugin
 from slugify import slugify
 
 SUMMARY_MAX_CHARS = 300
+MAX_HTML_DEPTH = 500
+"""Deepest raw HTML nesting accepted: the sanitizer's time grows with depth × number of tags."""
+HEADING_ID_LEVELS = ("h2", "h3", "h4")
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+# Elements that never nest (void) or that the HTML parser closes by itself when a sibling opens.
+NOT_NESTING = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "rt", "rp",
+})
 
 # Raw HTML that survives `raw_html = "sanitize"`: what articles need (tables, figures, details,
 # images, links), never scripts, styles, frames, forms or event handlers.
@@ -46,6 +56,10 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 ALLOWED_STYLE_PROPERTIES = {"text-align"}
 
 
+class MarkdownError(ValueError):
+    """The body cannot be rendered safely (e.g. raw HTML nested absurdly deep)."""
+
+
 @dataclass(frozen=True)
 class RenderedMarkdown:
     html: str
@@ -66,8 +80,25 @@ def _parser(raw_html: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": raw_html != "escape", "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_slug)
+    md.core.ruler.push("heading_ids", add_heading_ids)
     return md
+
+
+def add_heading_ids(state: StateCore) -> None:
+    """Give h2–h4 headings a unique id from their text (`a`, `a-1`, `a-2`…), in linear time."""
+    taken: set[str] = set()
+    counters: dict[str, int] = {}
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.tag not in HEADING_ID_LEVELS:
+            continue
+        children = state.tokens[index + 1].children or []
+        slug = heading_slug("".join(c.content for c in children if c.type in ("text", "code_inline")))
+        candidate = slug
+        while candidate in taken:
+            counters[slug] = counters.get(slug, 0) + 1
+            candidate = f"{slug}-{counters[slug]}"
+        taken.add(candidate)
+        token.attrSet("id", candidate)
 
 
 def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:
@@ -79,9 +110,24 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
     tokens = md.parse(text)
     site_links = rebase_links(tokens, base_path)
     html = md.renderer.render(tokens, md.options, {})
+    check_html_depth(html)
     if raw_html == "sanitize":
         html = sanitize(html)
     return RenderedMarkdown(html, first_paragraph(md, tokens), site_links)
+
+
+def check_html_depth(html: str) -> None:
+    """Raise MarkdownError when raw HTML nests deeper than MAX_HTML_DEPTH elements."""
+    depth = deepest = 0
+    for match in TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in NOT_NESTING:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    if deepest > MAX_HTML_DEPTH:
+        raise MarkdownError(f"the body's HTML nests elements {deepest:,} levels deep, more than the "
+                            f"{MAX_HTML_DEPTH} allowed: close its tags or simplify it")
 
 
 def rebase_links(tokens: list[Token], base_path: str) -> tuple[str, ...]:

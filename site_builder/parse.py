@@ -5,21 +5,22 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any, Callable
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
 from site_builder import urls
 from site_builder.config import SiteConfig
-from site_builder.content import FrontMatterError, Source, decode, split_front_matter
+from site_builder.content import FrontMatterError, Source, decode, oversize_problem, split_front_matter
 from site_builder.errors import ContentError, Problem, did_you_mean
 from site_builder.i18n import language_of
-from site_builder.markdown import render_markdown
+from site_builder.markdown import MarkdownError, render_markdown
 from site_builder.model import CORRECTION_KINDS, Article, Correction
 
 KNOWN_KEYS = frozenset({
@@ -31,6 +32,7 @@ SLUG_MAX_LENGTH = 80
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Names Windows refuses as files or folders: a slug must never be one.
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)})
+IMAGE_SCHEMES = frozenset({"", "http", "https"})
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -42,8 +44,7 @@ def make_slug(text: str) -> str:
 def parse_article(source: Source, config: SiteConfig) -> Article:
     """Validate one article; raise ContentError listing every problem found in it."""
     if len(source.data) > config.max_article_bytes:
-        raise ContentError([Problem(source.rel, None, f"is {len(source.data):,} bytes, over the limit of "
-                                    f"{config.max_article_bytes:,} (`max_article_bytes` in site.toml)")])
+        raise ContentError([oversize_problem(source.rel, len(source.data), config.max_article_bytes)])
     try:
         front = split_front_matter(decode(source))
     except FrontMatterError as exc:
@@ -78,7 +79,7 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
     draft = _bool(fields, "draft", problem)
     slug = _slug(fields, stem, problem)
     key = _text(fields, "translation_key", problem, required=False) or stem
-    image = _text(fields, "image", problem, required=False)
+    image = _image(fields, problem)
     image_alt = _text(fields, "image_alt", problem, required=False)
     extra = fields.get("extra", {})
     if not isinstance(extra, dict):
@@ -87,7 +88,10 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
     if problems:
         raise ContentError(problems)
     assert lang and title and published  # guaranteed when no problem was found
-    body = render_markdown(front.body, config.raw_html, config.base_path)
+    try:
+        body = render_markdown(front.body, config.raw_html, config.base_path)
+    except MarkdownError as exc:
+        raise ContentError([Problem(source.rel, front.body_line, str(exc))]) from None
     return Article(
         source=source.rel, lang=lang, slug=slug, translation_key=key, title=title,
         date=published, updated=updated, tag_labels=tags, authors=authors,
@@ -130,12 +134,15 @@ def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, r
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=tz)
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError as exc:
+            moment = datetime(day.year, day.month, day.day, tzinfo=tz)
+        else:
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        moment.astimezone(timezone.utc).astimezone(tz)  # years 1 and 9999 may not survive the move
+    except (ValueError, OverflowError) as exc:
         problem(key, f"`{key}` is `{value}`, which is not a real date ({exc})")
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return moment
 
 
 def _corrections(fields: dict[str, Any], item_lines: tuple[int, ...], tz: ZoneInfo,
@@ -221,6 +228,17 @@ def _bool(fields: dict[str, Any], key: str, problem: Report) -> bool:
         problem(key, f"`{key}` must be true or false (without quotes), not `{value!r}`")
         return False
     return value
+
+
+def _image(fields: dict[str, Any], problem: Report) -> str:
+    """The lead image: a path on the site or an http(s) URL, never `javascript:` or `data:`."""
+    image = _text(fields, "image", problem, required=False)
+    scheme = urlsplit(image).scheme.lower()
+    if image and scheme not in IMAGE_SCHEMES:
+        problem("image", f"`image` is `{image}`: give a path such as `/images/photo.jpg` or an "
+                "https:// address")
+        return ""
+    return image
 
 
 def _slug(fields: dict[str, Any], stem: str, problem: Report) -> str:

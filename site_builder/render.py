@@ -88,11 +88,11 @@ def feed_files(site: Site) -> Iterator[OutputFile]:
 
 def theme_assets() -> Iterator[OutputFile]:
     """The shipped theme's CSS and images, under /assets/."""
-    yield from _files_under(THEME_DIR / "assets", prefix="assets/", label="theme asset")
+    yield from _files_under(THEME_DIR / "assets", prefix="assets/", label="theme asset ")
 
 
 def static_files(project: Path) -> Iterator[OutputFile]:
-    """The project's `static/` folder, copied as-is to the site root."""
+    """The project's `static/` folder, copied as-is to the site root; links are never followed."""
     yield from _files_under(project / "static", prefix="", label="static/")
 
 
@@ -101,7 +101,7 @@ def _files_under(folder: Path, prefix: str, label: str) -> Iterator[OutputFile]:
         return
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
-        yield OutputFile(prefix + rel, path.read_bytes(), f"{label} {rel}")
+        yield OutputFile(prefix + rel, path.read_bytes(), label + rel)
 
 
 def _template_line(exc: Exception) -> int | None:
@@ -127,7 +127,7 @@ def check_outputs(outputs: Sequence[OutputFile]) -> None:
         first = owner.setdefault(key, out)
         if first is not out:
             problems.append(Problem(out.source, None, f"output conflict: {first.source} and {out.source} "
-                                    f"both write {out.path}"))
+                                    f"both write /{out.path}: rename or remove one of them"))
     if problems:
         raise BuildError(problems)
 

@@ -4,12 +4,15 @@ A failed or interrupted build therefore leaves the previous output exactly as it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from site_builder.errors import BuildError, ConfigError, Problem
 from site_builder.render import OutputFile
@@ -17,10 +20,13 @@ from site_builder.render import OutputFile
 log = logging.getLogger(__name__)
 
 PROTECTED_FOLDERS = ("content", "templates", "static", "site_builder", "tests", ".git")
+BUILT_SITE_MARKER = "index.html"
+"""Every build writes it: an existing output folder without it was not made by this builder."""
 
 
 def check_output_dir(out_dir: Path, project: Path) -> None:
-    """Refuse an output folder whose replacement would delete the project or its sources."""
+    """Refuse an output folder whose replacement would delete the project, its sources, or a folder
+    that is not a previous build."""
     out, root = out_dir.resolve(), project.resolve()
     if out == root or root.is_relative_to(out):
         raise ConfigError(f"the output folder {out_dir} is the project folder or holds it; building there "
@@ -31,12 +37,19 @@ def check_output_dir(out_dir: Path, project: Path) -> None:
                               "choose a folder such as `public`")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output folder {out_dir} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / BUILT_SITE_MARKER).is_file():
+        raise ConfigError(f"the output folder {out_dir} holds files but no {BUILT_SITE_MARKER}, so it is "
+                          "not a site built here, and building would delete everything in it: "
+                          "choose an empty or new folder")
 
 
 def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
     """Write every file into a new staging folder next to `out_dir`; return it."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc
     try:
         made: set[Path] = {stage}
         for out in outputs:
@@ -47,8 +60,7 @@ def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
             target.write_bytes(out.data)
     except OSError as exc:
         discard(stage)
-        raise BuildError([Problem(str(out_dir), None, f"cannot write the site: {exc.strerror} "
-                                  f"({exc.filename})")]) from exc
+        raise write_error(out_dir, exc) from exc
     except BaseException:
         discard(stage)
         raise
@@ -56,22 +68,56 @@ def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
 
 
 def publish(stage: Path, out_dir: Path) -> None:
-    """Swap the staging folder in place of `out_dir`; the old output is removed afterwards."""
+    """Swap the staging folder in place of `out_dir`; the old output is removed afterwards.
+
+    Ctrl-C during the swap waits until the swap is done or undone, so the output folder is never
+    missing or half-replaced."""
     old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.rename(out_dir, old / "site")
-    try:
-        os.rename(stage, out_dir)
-    except OSError:
-        if old is not None:  # put the previous site back before reporting
-            os.rename(old / "site", out_dir)
-            discard(old)
-        raise
+    with interrupts_deferred():
+        try:
+            if out_dir.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+                os.rename(out_dir, old / "site")
+            os.rename(stage, out_dir)
+        except OSError as exc:
+            if old is not None:  # put the previous site back before reporting
+                if (old / "site").exists():
+                    os.rename(old / "site", out_dir)
+                discard(old)
+            raise write_error(out_dir, exc) from exc
     if old is not None:
         discard(old)
 
 
+def write_error(out_dir: Path, exc: OSError) -> BuildError:
+    """An operating-system failure while writing, worded for the user (`No space left on device`)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return BuildError([Problem(str(out_dir), None, f"cannot write the site: {exc.strerror or exc}{where}; "
+                               "the previous output was left as it was")])
+
+
 def discard(folder: Path) -> None:
-    """Remove a staging or old-output folder, quietly if it is already gone."""
-    shutil.rmtree(folder, ignore_errors=True)
+    """Remove a staging or old-output folder, quietly if it is already gone; a Ctrl-C meanwhile
+    still lets the removal finish, so no half-deleted folder is left behind."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except KeyboardInterrupt:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT until the block is done, then raise KeyboardInterrupt (main thread only: signal
+    handlers cannot be set elsewhere, and only the main thread receives SIGINT)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if received:
+        raise KeyboardInterrupt

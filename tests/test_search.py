@@ -169,7 +169,7 @@ def test_a_pagefind_failure_fails_the_build_with_its_message_and_keeps_the_previ
 
 def test_a_static_file_where_the_index_goes_is_refused(tmp_path: Path) -> None:
     make_site(tmp_path, {"content/articles/a.fr.md": article(), "static/pagefind/fr/pagefind.js": "x"})
-    with pytest.raises(BuildError, match=r"static/ pagefind/fr/pagefind.js: writes pagefind/fr/pagefind.js, "
+    with pytest.raises(BuildError, match=r"static/pagefind/fr/pagefind.js: writes pagefind/fr/pagefind.js, "
                                          r"inside the search index folder /pagefind/"):
         build_site(tmp_path)
     build_site(tmp_path, search=False)  # without an index the folder is the project's to use
