@@ -196,11 +196,23 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
                       for k, v in node.value if isinstance(v, yaml.SequenceNode)}
         fields = loader.construct_document(node)
         _check_strings(fields, lines, first_line)
+    except yaml.constructor.ConstructorError as exc:
+        # Safe loading refuses `!!python/…` and other tags: nothing is ever constructed or run.
+        tag = re.search(r"'(tag:yaml\.org,2002:[^']*|![^']*)'", exc.problem or "")
+        line = first_line + exc.problem_mark.line if exc.problem_mark else first_line
+        message = (f"the YAML tag `{tag.group(1).replace('tag:yaml.org,2002:', '!!')}` is not allowed"
+                   if tag else f"invalid YAML in the front matter: {exc.problem}")
+        raise FrontMatterError(f"{message}: front matter holds only text, numbers, true/false, lists "
+                               "and mappings", line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
+        start = exc.context_mark
+        if exc.problem and exc.context and start and mark and start.line != mark.line:
+            # libyaml stops where it gave up; say where the unfinished construct began too.
+            problem += f" ({exc.context} that starts at line {first_line + start.line}, column {start.column + 1})"
         raise FrontMatterError(f"invalid YAML in the front matter{column}: {problem}", line) from None
     except yaml.reader.ReaderError as exc:
         raise FrontMatterError(f"invalid YAML in the front matter: {exc.reason} "

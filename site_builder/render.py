@@ -126,8 +126,9 @@ def check_outputs(outputs: Sequence[OutputFile]) -> None:
         key = out.path.casefold()  # `A.html` and `a.html` are one file on macOS and Windows
         first = owner.setdefault(key, out)
         if first is not out:
+            same = "" if first.path == out.path else f" and /{first.path}, one file on Windows and macOS"
             problems.append(Problem(out.source, None, f"output conflict: {first.source} and {out.source} "
-                                    f"both write /{out.path}: rename or remove one of them"))
+                                    f"both write /{out.path}{same}: rename or remove one of them"))
     if problems:
         raise BuildError(problems)
 
