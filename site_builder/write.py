@@ -68,25 +68,24 @@ def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
 
 
 def publish(stage: Path, out_dir: Path) -> None:
-    """Swap the staging folder in place of `out_dir`; the old output is removed afterwards.
+    """Swap the staging folder in place of `out_dir`, then remove the old output.
 
-    Ctrl-C during the swap waits until the swap is done or undone, so the output folder is never
-    missing or half-replaced."""
-    old = None
+    Ctrl-C meanwhile takes effect once this is done (or undone): the output folder is never missing,
+    half-replaced, or left beside an old copy."""
     with interrupts_deferred():
+        old = None
         try:
             if out_dir.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
                 os.rename(out_dir, old / "site")
             os.rename(stage, out_dir)
         except OSError as exc:
-            if old is not None:  # put the previous site back before reporting
-                if (old / "site").exists():
-                    os.rename(old / "site", out_dir)
-                discard(old)
+            if old is not None and (old / "site").exists():  # put the previous site back first
+                os.rename(old / "site", out_dir)
             raise write_error(out_dir, exc) from exc
-    if old is not None:
-        discard(old)
+        finally:
+            if old is not None:
+                discard(old)
 
 
 def write_error(out_dir: Path, exc: OSError) -> BuildError:

@@ -1,0 +1,236 @@
+"""Faults under a build: a crash while rendering, a full or read-only disk, Ctrl-C. Each leaves the
+previous output byte-identical (or, once the swap has begun, the new one whole) and no temporary folder."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from site_builder import render, write
+from site_builder.cli import main
+from site_builder.errors import BuildError, SiteError
+from tests.helpers import article, build_site, make_site, tree_digest
+
+FAIL_AT = 57
+
+
+def site_of(root: Path, count: int, title: str = "Article") -> Path:
+    """A project with `count` small French articles (enough for `count` + a few pages)."""
+    return make_site(root, {f"content/articles/{i:03d}.fr.md": article(f"{title} {i}", tags="[Sujet]")
+                            for i in range(count)})
+
+
+def built(root: Path) -> dict[str, str]:
+    """Build `root` once (the "previous output") and return its digest."""
+    build_site(root)
+    return tree_digest(root / "public")
+
+
+def leftovers(root: Path) -> list[str]:
+    """Staging or old-output folders left beside the output."""
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".public."))
+
+
+def fail_on_call(number: int, error: BaseException, original: Callable) -> Callable:  # type: ignore[type-arg]
+    """`original`, except that its `number`-th call raises `error`."""
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == number:
+            raise error
+        return original(*args, **kwargs)
+    return wrapper
+
+
+def test_crash_while_rendering_page_57_of_100_keeps_the_previous_output(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = built(site_of(tmp_path, 100))
+    site_of(tmp_path, 100, title="Changed")
+    monkeypatch.setattr(render, "render_page", fail_on_call(FAIL_AT, RuntimeError("boom"), render.render_page))
+    with pytest.raises(RuntimeError, match="boom"):
+        build_site(tmp_path)
+    assert tree_digest(tmp_path / "public") == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_write_failing_half_way_keeps_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          code: int) -> None:
+    before = built(site_of(tmp_path, 100))
+    site_of(tmp_path, 100, title="Changed")
+    error = OSError(code, os.strerror(code), "fr/index.html")
+    monkeypatch.setattr(Path, "write_bytes", fail_on_call(FAIL_AT, error, Path.write_bytes))
+    with pytest.raises(BuildError, match=f"cannot write the site: {os.strerror(code)}"):
+        build_site(tmp_path)
+    assert tree_digest(tmp_path / "public") == before
+    assert leftovers(tmp_path) == []
+
+
+def test_staging_folder_that_cannot_be_made_is_a_build_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = built(site_of(tmp_path, 3))
+    error = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
+    monkeypatch.setattr(write.tempfile, "mkdtemp", fail_on_call(1, error, write.tempfile.mkdtemp))
+    with pytest.raises(BuildError, match="cannot write the site: Permission denied"):
+        build_site(tmp_path)
+    assert tree_digest(tmp_path / "public") == before
+
+
+def test_swap_failing_puts_the_previous_output_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = built(site_of(tmp_path, 3))
+    site_of(tmp_path, 3, title="Changed")
+    # First rename moves the old output aside; the second (stage → output) fails.
+    error = OSError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path / "public"))
+    monkeypatch.setattr(write.os, "rename", fail_on_call(2, error, os.rename))
+    with pytest.raises(BuildError, match="Permission denied"):
+        build_site(tmp_path)
+    assert tree_digest(tmp_path / "public") == before
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_writing_keeps_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = built(site_of(tmp_path, 100))
+    site_of(tmp_path, 100, title="Changed")
+    monkeypatch.setattr(Path, "write_bytes", fail_on_call(FAIL_AT, KeyboardInterrupt(), Path.write_bytes))
+    with pytest.raises(KeyboardInterrupt):
+        build_site(tmp_path)
+    assert tree_digest(tmp_path / "public") == before
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_the_swap_waits_for_the_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built(site_of(tmp_path, 3))
+    site_of(tmp_path, 3, title="Changed")
+    renames, original = [], os.rename
+
+    def rename_then_sigint(src, dst):  # type: ignore[no-untyped-def]
+        original(src, dst)
+        renames.append(dst)
+        if len(renames) == 1:  # the old output is aside, the new one not yet in place
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(write.os, "rename", rename_then_sigint)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(tmp_path)
+    assert len(renames) == 2
+    assert "Changed 0" in (tmp_path / "public/fr/2024/11/000/index.html").read_text()
+    assert leftovers(tmp_path) == []
+
+
+# A real process, really interrupted: the build pauses at a chosen moment and says so on stdout.
+PAUSING_BUILD = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from site_builder.cli import main
+
+    where = sys.argv[2]
+    original_write, original_rename = Path.write_bytes, os.rename
+    writes = []
+
+    def write_bytes(self, data):
+        writes.append(self)
+        if where == "write" and len(writes) == 57:
+            print("paused", flush=True)
+            time.sleep(60)
+        return original_write(self, data)
+
+    def rename(src, dst):
+        original_rename(src, dst)
+        if where == "swap" and str(dst).endswith("site"):
+            print("paused", flush=True)
+            time.sleep(2)
+
+    Path.write_bytes, os.rename = write_bytes, rename
+    main(["build", sys.argv[1]])
+""")
+
+
+def interrupted_cli_build(tmp_path: Path, where: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "pausing_build.py"
+    script.write_text(PAUSING_BUILD)
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "site"), where],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "paused"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def test_sigint_while_writing_exits_130_and_keeps_the_previous_output(tmp_path: Path) -> None:
+    before = built(site_of(tmp_path / "site", 100))
+    site_of(tmp_path / "site", 100, title="Changed")
+    result = interrupted_cli_build(tmp_path, "write")
+    assert result.returncode == 130
+    assert result.stderr.strip() == "Interrupted: the output folder still holds the last complete build."
+    assert tree_digest(tmp_path / "site/public") == before
+    assert leftovers(tmp_path / "site") == []
+
+
+def test_sigint_during_the_swap_exits_130_with_the_new_output_whole(tmp_path: Path) -> None:
+    built(site_of(tmp_path / "site", 3))
+    site_of(tmp_path / "site", 3, title="Changed")
+    result = interrupted_cli_build(tmp_path, "swap")
+    assert result.returncode == 130
+    assert "Interrupted" in result.stderr
+    assert "Changed 2" in (tmp_path / "site/public/fr/index.html").read_text()
+    assert leftovers(tmp_path / "site") == []
+
+
+# --- --keep-going ------------------------------------------------------------------------------------
+
+def test_keep_going_builds_every_good_article_among_1000_and_reports_the_bad_one(tmp_path: Path) -> None:
+    site_of(tmp_path, 1000)
+    make_site(tmp_path, {"content/articles/500.fr.md": "---\ntitle: Sans date\n---\n\nTexte.\n"})
+    result = build_site(tmp_path, keep_going=True)
+    assert [str(p) for p in result.problems] == [
+        "content/articles/500.fr.md:1: `date` is missing: add `date: YYYY-MM-DD`"]
+    pages = {p.parent.name for p in (tmp_path / "public/fr/2024/11").glob("*/index.html")}
+    assert pages == {f"{i:03d}" for i in range(1000) if i != 500}
+
+
+def test_without_keep_going_one_bad_article_stops_the_build(tmp_path: Path) -> None:
+    site_of(tmp_path, 3)
+    make_site(tmp_path, {"content/articles/bad.fr.md": "---\ntitle: Sans date\n---\n"})
+    with pytest.raises(SiteError, match="bad.fr.md:1: `date` is missing"):
+        build_site(tmp_path)
+    assert not (tmp_path / "public").exists()
+
+
+def test_keep_going_on_the_command_line_reports_every_bad_file_and_exits_1(tmp_path: Path) -> None:
+    site_of(tmp_path, 3)
+    make_site(tmp_path, {"content/articles/bad1.fr.md": "---\ntitle: [\n---\n",
+                         "content/articles/bad2.fr.md": "no header\n"})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--keep-going"])
+    assert result.exit_code == 1
+    assert "content/articles/bad1.fr.md:3: invalid YAML" in result.stderr
+    assert "content/articles/bad2.fr.md:1: no front matter" in result.stderr
+    assert "2 files left out of the site (--keep-going)" in result.stderr
+    assert "Built 3 articles" in result.stdout
+    assert (tmp_path / "public/fr/2024/11/002/index.html").exists()
+
+
+# --- the next build ----------------------------------------------------------------------------------
+
+def test_deleted_article_and_its_now_empty_tag_page_are_gone_after_the_next_build(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article("Reste", tags="[Commun]"),
+                         "content/articles/b.fr.md": article("Partira", tags="[Commun, Seul]")})
+    build_site(tmp_path)
+    assert (tmp_path / "public/fr/2024/11/b/index.html").exists()
+    assert (tmp_path / "public/fr/tags/seul/index.html").exists()
+    (tmp_path / "content/articles/b.fr.md").unlink()
+    build_site(tmp_path)
+    out = tmp_path / "public"
+    assert not (out / "fr/2024/11/b").exists()
+    assert not (out / "fr/tags/seul").exists()
+    assert (out / "fr/tags/commun/index.html").exists()
+    assert not any("Partira" in p.read_text() for p in out.rglob("*.html"))
