@@ -18,6 +18,7 @@ from slugify import slugify
 SUMMARY_MAX_CHARS = 300
 MAX_HTML_DEPTH = 500
 """Deepest raw HTML nesting accepted: the sanitizer's time grows with depth × number of tags."""
+CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open"})
 HEADING_ID_LEVELS = ("h2", "h3", "h4")
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 # Elements that never nest (void) or that the HTML parser closes by itself when a sibling opens.
@@ -57,7 +58,12 @@ ALLOWED_STYLE_PROPERTIES = {"text-align"}
 
 
 class MarkdownError(ValueError):
-    """The body cannot be rendered safely (e.g. raw HTML nested absurdly deep)."""
+    """The body cannot be rendered safely or whole (e.g. nested absurdly deep)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+        """Line in the body (0-based) where the trouble starts, when known."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,24 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
     sub-path keeps working."""
     md = _parser(raw_html)
     tokens = md.parse(text)
+    check_nesting(tokens, md.options.maxNesting)
     site_links = rebase_links(tokens, base_path)
     html = md.renderer.render(tokens, md.options, {})
     check_html_depth(html)
     if raw_html == "sanitize":
         html = sanitize(html)
     return RenderedMarkdown(html, first_paragraph(md, tokens), site_links)
+
+
+def check_nesting(tokens: list[Token], limit: int) -> None:
+    """Raise MarkdownError when quotes or lists nest so deep that markdown-it silently drops what is
+    inside the deepest ones (it stops at `limit` levels to bound its recursion)."""
+    for token in tokens:
+        if token.type in CONTAINERS and token.level >= limit - 1:
+            raise MarkdownError(f"quotes or lists are nested too deeply here for Markdown (at most {limit - 1} "
+                                f"quotes or {(limit - 2) // 2} lists), and the text inside the deepest ones "
+                                "would be lost: flatten them",
+                                token.map[0] if token.map else None)
 
 
 def check_html_depth(html: str) -> None:
@@ -126,8 +144,8 @@ def check_html_depth(html: str) -> None:
         depth = max(depth - 1, 0) if closing else depth + 1
         deepest = max(deepest, depth)
     if deepest > MAX_HTML_DEPTH:
-        raise MarkdownError(f"the body's HTML nests elements {deepest:,} levels deep, more than the "
-                            f"{MAX_HTML_DEPTH} allowed: close its tags or simplify it")
+        raise MarkdownError(f"the body nests elements {deepest:,} levels deep (HTML tags or Markdown "
+                            f"emphasis), more than the {MAX_HTML_DEPTH} allowed: close its tags or simplify it")
 
 
 def rebase_links(tokens: list[Token], base_path: str) -> tuple[str, ...]:

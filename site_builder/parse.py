@@ -91,7 +91,7 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
     try:
         body = render_markdown(front.body, config.raw_html, config.base_path)
     except MarkdownError as exc:
-        raise ContentError([Problem(source.rel, front.body_line, str(exc))]) from None
+        raise ContentError([Problem(source.rel, front.body_line + (exc.line or 0), str(exc))]) from None
     return Article(
         source=source.rel, lang=lang, slug=slug, translation_key=key, title=title,
         date=published, updated=updated, tag_labels=tags, authors=authors,

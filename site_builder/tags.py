@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from site_builder.config import SiteConfig, _key_line
+from site_builder.content import is_link_outside
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.model import Article, Tag
 from site_builder.parse import make_slug
@@ -36,6 +37,9 @@ def load_tag_registry(config: SiteConfig) -> TagRegistry:
     if not path.exists():
         return EMPTY_REGISTRY
     rel = REGISTRY_FILE.as_posix()
+    if is_link_outside(path, config.root):
+        raise ConfigError([Problem(rel, None, "is a link to a file outside the project; it is not followed: "
+                                   "copy the file into content/ instead")])
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)

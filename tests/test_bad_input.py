@@ -86,9 +86,33 @@ def test_template_error_names_the_template(tmp_path: Path) -> None:
         build_site(tmp_path)
 
 
-@pytest.mark.parametrize("output", [".", "content", "content/articles"])
-def test_output_folder_that_would_delete_sources_is_refused(tmp_path: Path, output: str) -> None:
+@pytest.mark.parametrize("output", [".", "..", "project", "content", "content/articles", "static", "link-to-project"])
+def test_output_folder_that_would_delete_sources_is_refused_before_anything_is_touched(tmp_path: Path,
+                                                                                    output: str) -> None:
+    project = make_site(tmp_path / "project", {A: article(), "static/logo.svg": "<svg/>"})
+    build_site(project)  # a previous output, which must survive too
+    (tmp_path / "neighbour.txt").write_text("not mine")
+    (tmp_path / "link-to-project").symlink_to(project)
+    targets = {"..": tmp_path, "project": project, "link-to-project": tmp_path / "link-to-project"}
+    before = tree_digest(tmp_path)
+    with pytest.raises(SiteError, match="the output folder .* (is the project folder or holds it|is inside)"):
+        build_site(project, output=targets.get(output, project / output))
+    assert tree_digest(tmp_path) == before
+    assert not [p for p in tmp_path.rglob(".*") if p.name.startswith((".public.", ".project.", ".content."))]
+
+
+def test_output_folder_that_is_not_a_previous_build_is_refused(tmp_path: Path) -> None:
+    make_site(tmp_path, {"project/" + A: article(), "documents/letter.txt": "Dear…"})
+    with pytest.raises(SiteError, match=r"the output folder .*documents holds files but no index.html"):
+        build_site(tmp_path / "project", output=tmp_path / "documents")
+    assert (tmp_path / "documents/letter.txt").read_text() == "Dear…"
+
+
+def test_empty_or_previous_output_folder_is_used(tmp_path: Path) -> None:
     make_site(tmp_path, {A: article()})
-    with pytest.raises(SiteError, match="output folder"):
-        build_site(tmp_path, output=tmp_path / output)
-    assert (tmp_path / A).exists()
+    (tmp_path / "public").mkdir()
+    build_site(tmp_path)
+    (tmp_path / "public/stale.html").write_text("old")
+    build_site(tmp_path)
+    assert (tmp_path / "public/fr/2024/11/a/index.html").exists()
+    assert not (tmp_path / "public/stale.html").exists()
