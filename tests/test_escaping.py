@@ -2,26 +2,69 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+from markupsafe import escape
 
 from tests.helpers import article, build_site, make_site
+from tests.safety import unsafe_markup_in
 
 A = "content/articles/2024/a.fr.md"
-EVIL = '"><script>alert(1)</script>'
+PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>'
+RAW = ("<img src=x onerror", "<script>alert(2)", "</script><script>")
+JSON_LD = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>(.*?)</script>', re.DOTALL)
 
 
-def all_html(root: Path) -> str:
-    return "\n".join(p.read_text() for p in sorted((root / "public").rglob("*.html")))
+def hostile_site(root: Path) -> Path:
+    """The payload as title, tag, author, summary and image text, in both languages, so that it
+    reaches every page kind and every metadata output (meta tags, feeds, JSON-LD, search data)."""
+    fields = dict(tags=f"['{PAYLOAD}', Sujet]", author=f"'{PAYLOAD}'", summary=f"'{PAYLOAD}'",
+                  image="/img/a.jpg", image_alt=f"'{PAYLOAD}'", translation_key="k")
+    return make_site(root, {A: article(title=PAYLOAD, **fields),
+                            "content/articles/2024/a.en.md": article(title=PAYLOAD, **fields)})
 
 
-def test_script_in_title_tag_author_and_summary_is_escaped(tmp_path: Path) -> None:
-    make_site(tmp_path, {A: article(title=EVIL, tags=f"['{EVIL}']", author=f"'{EVIL}'", summary=f"'{EVIL}'")})
-    build_site(tmp_path)
-    html = all_html(tmp_path)
-    assert "<script>alert(1)</script>" not in html
-    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+def test_metadata_payload_is_escaped_in_every_output_file(tmp_path: Path) -> None:
+    build_site(hostile_site(tmp_path))
+    out = tmp_path / "public"
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    for path in files:
+        name, text = path.relative_to(out).as_posix(), path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix in {".html", ".htm", ".xml", ".svg", ".txt"}:
+            assert not [raw for raw in RAW if raw in text], f"{name} holds the payload unescaped"
+        if path.suffix in {".xml", ".svg"}:
+            ElementTree.fromstring(path.read_bytes())  # the payload did not break the markup
+        if path.suffix == ".json":
+            assert_holds_payload_exactly(json.loads(text), name)
+        for block in JSON_LD.findall(text):
+            assert_holds_payload_exactly(json.loads(block), f"JSON-LD in {name}")
+    assert unsafe_markup_in(out) == {}
+    escaped = str(escape(PAYLOAD))
+    for page in ("fr/2024/11/a/index.html", "en/2024/11/a/index.html", "fr/index.html",
+                 "fr/tags/index.html", "fr/2024/index.html"):
+        assert escaped in (out / page).read_text(), f"{page} lacks the escaped title"
+    tag_pages = [p for p in (out / "fr/tags").glob("*/index.html") if escaped in p.read_text()]
+    assert tag_pages, "no tag page shows the escaped tag"
+
+
+def assert_holds_payload_exactly(data: object, where: str) -> None:
+    """JSON that mentions the payload carries it whole, as data (escaping did not mangle it)."""
+    strings = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            strings.append(item)
+    mentions = [s for s in strings if "onerror" in s]
+    assert all(PAYLOAD in s for s in mentions), f"{where} mangles the payload: {mentions}"
 
 
 def test_script_in_body_is_removed_by_default(tmp_path: Path) -> None:
