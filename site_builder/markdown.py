@@ -62,8 +62,7 @@ class MarkdownError(ValueError):
 
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
-        self.line = line
-        """Line in the body (0-based) where the trouble starts, when known."""
+        self.line = line  # line in the body (0-based) where the trouble starts, when known
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,10 @@ def _parser(raw_html: str) -> MarkdownIt:
 
 
 def add_heading_ids(state: StateCore) -> None:
-    """Give h2–h4 headings a unique id from their text (`a`, `a-1`, `a-2`…), in linear time."""
+    """Give h2–h4 headings a unique id from their text (`a`, `a-1`, `a-2`…), in linear time.
+
+    Same ids as mdit-py-plugins' anchors plugin, which counts up from 1 for every duplicate: hours
+    for an article of 100,000 identical headings."""
     taken: set[str] = set()
     counters: dict[str, int] = {}
     for index, token in enumerate(state.tokens):
