@@ -11,6 +11,7 @@ from pathlib import Path
 PAYLOAD_MARKERS = ("alert(", "msgbox(")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "background", "cite", "data",
                   "xlink:href", "srcset", "longdesc", "manifest", "ping"}
+SCRIPT_TYPES = {"text/javascript", "application/javascript", "module", "text/ecmascript"}
 NEVER_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme (`java\tscript:`).
@@ -39,7 +40,9 @@ class _Scanner(HTMLParser):
             elif name == "content" and any(m in value for m in PAYLOAD_MARKERS) and "url=" in value.lower():
                 self.findings.append(f"<{tag} content={value!r}> refresh to a payload")
         if tag == "script":
-            self._in_script = True
+            # Data blocks (JSON-LD) are never run: a payload there is text, provided it stays inside
+            # (a `</script>` in it would end the block, and what follows is checked as a script).
+            self._in_script = (dict(attrs).get("type") or "text/javascript").lower() in SCRIPT_TYPES
             src = dict(attrs).get("src") or ""
             if any(m in src for m in PAYLOAD_MARKERS) or src.startswith("//") or "://" in src:
                 self.findings.append(f"<script src={src!r}> from another site")

@@ -16,6 +16,7 @@ from tests.safety import unsafe_markup_in
 CORPUS = Path(__file__).parent / "fixtures" / "bad"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 EXPECTATIONS = ("expected.txt", "expected-output.txt")
+CONTENT_SUFFIXES = {".html", ".xml", ".json", ".txt"}
 
 
 def make_project(case: str, root: Path) -> Path:
@@ -72,8 +73,9 @@ def check_output(project: Path, directives: list[str]) -> None:
     """The build succeeds; `file:`, `contains:` and `absent:` lines hold; no page can run a script."""
     build_site(project)
     out = project / "public"
+    # What content can reach: pages and data files, not the theme's or Pagefind's scripts and styles.
     texts = {p.relative_to(out).as_posix(): p.read_bytes().decode("utf-8", "replace")
-             for p in out.rglob("*") if p.is_file()}
+             for p in out.rglob("*") if p.is_file() and p.suffix in CONTENT_SUFFIXES}
     for directive in directives:
         kind, _, rest = directive.partition(": ")
         if kind == "file":

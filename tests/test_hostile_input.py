@@ -183,10 +183,10 @@ def test_linked_tag_registry_outside_the_project_is_refused(tmp_path: Path) -> N
 
 def test_links_in_static_are_never_copied(tmp_path: Path) -> None:
     project = outside_and_inside(tmp_path)
-    make_site(project, {"static/robots.txt": "User-agent: *\n"})
+    make_site(project, {"static/files/notice.txt": "Public notice\n"})
     (project / "static/leak.txt").symlink_to(tmp_path / "outside/secret.txt")
     (project / "static/leak").symlink_to(tmp_path / "outside", target_is_directory=True)
     build_site(project)
-    assert (project / "public/robots.txt").exists()
+    assert (project / "public/files/notice.txt").exists()
     assert not (project / "public/leak.txt").exists() and not (project / "public/leak").exists()
     assert "SECRET-CONTENT" not in output_text(project)
