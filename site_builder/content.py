@@ -206,14 +206,14 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
                                "and mappings", line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else None
+        where = first_line + mark.line if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         start = exc.context_mark
         if exc.problem and exc.context and start and mark and start.line != mark.line:
             # libyaml stops where it gave up; say where the unfinished construct began too.
             problem += f" ({exc.context} that starts at line {first_line + start.line}, column {start.column + 1})"
-        raise FrontMatterError(f"invalid YAML in the front matter{column}: {problem}", line) from None
+        raise FrontMatterError(f"invalid YAML in the front matter{column}: {problem}", where) from None
     except yaml.reader.ReaderError as exc:
         raise FrontMatterError(f"invalid YAML in the front matter: {exc.reason} "
                                f"({_codepoint(exc.character)})", _reader_line(header, exc, first_line)) from None
@@ -234,7 +234,7 @@ def _check_depth(header: str, first_line: int) -> None:
             if depth > MAX_YAML_DEPTH:
                 raise FrontMatterError(f"the front matter nests lists or mappings more than "
                                        f"{MAX_YAML_DEPTH} levels deep: flatten it",
-                                       first_line + event.start_mark.line)
+                                       first_line + (event.start_mark.line if event.start_mark else 0))
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 
