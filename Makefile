@@ -36,5 +36,10 @@ test: $(STAMP) $(VNU_STAMP)
 golden: $(STAMP)
 	$(PY) -m tests.golden
 
+# The performance benchmark (see README): `make bench PAIRS=5000 ARGS=--growth`.
+PAIRS ?= 5000
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --pairs $(PAIRS) $(ARGS)
+
 clean:
-	rm -rf $(VENV) $(TOOLS) public .site-builder-cache
+	rm -rf $(VENV) $(TOOLS) public .site-builder-cache .bench

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Iterable
 
@@ -34,7 +35,10 @@ def assemble(articles: list[Article], config: SiteConfig, registry: TagRegistry)
     check_unique(articles, lambda a: a.path, "slug",
                  lambda a: f"both would be published at /{a.path}: give one of them another `slug`")
     tags = resolve_tags(articles, registry)
-    linked = [link_article(a, articles, tags, config, registry) for a in articles]
+    versions: dict[str, list[Article]] = defaultdict(list)  # each article's translations, found in O(n)
+    for article in articles:
+        versions[article.translation_key].append(article)
+    linked = [link_article(a, versions[a.translation_key], tags, config, registry) for a in articles]
     ordered = newest_first(linked)
     by_lang = {lang: tuple(a for a in ordered if a.lang == lang) for lang in config.language_codes}
     return Site(
@@ -69,11 +73,13 @@ def link_article(article: Article, articles: list[Article], tags: dict, config: 
                   for tag in (tags[tag_key(label, registry)] for label in article.tag_labels))
     # The original is the version published first; on a tie, the one in the first site language.
     original = min([article, *others], key=lambda a: (a.date, order[a.lang]))
-    return dataclasses.replace(
-        article,
-        translations=tuple(Translation(a.lang, a.path, a.title, a is original) for a in others),
-        tags=links,
-    )
+    return linked(article, tuple(Translation(a.lang, a.path, a.title, a is original) for a in others), links)
+
+
+@lru_cache(maxsize=65536)  # an unchanged article keeps its linked record (and memoized views) across builds
+def linked(article: Article, translations: tuple[Translation, ...], tags: tuple[TagLink, ...]) -> Article:
+    """`article` with its translations and resolved tags."""
+    return dataclasses.replace(article, translations=translations, tags=tags)
 
 
 def tag_pages(lang: str, articles: tuple[Article, ...], tags: dict, registry: TagRegistry) -> tuple[TagPage, ...]:

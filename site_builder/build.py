@@ -3,23 +3,25 @@ all call `build`."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from site_builder import search
+from site_builder import incremental, search, urls
 from site_builder.assemble import assemble, publishable
+from site_builder.cache import CACHE_DIR, Cache
 from site_builder.check import promote, review
 from site_builder.config import SiteConfig, load_config
-from site_builder.content import load_sources
-from site_builder.errors import ContentError, Problem, SiteError, sort_problems
+from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
 from site_builder.model import Article, Site
-from site_builder.parse import parse_article
-from site_builder.render import OutputFile, check_outputs, make_environment, render
+from site_builder.parallel import default_jobs
+from site_builder.render import OutputFile, check_outputs, render
+from site_builder.sync import OutputState, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
-from site_builder.write import check_output_dir, discard, publish, write_stage
+from site_builder.write import check_output_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,20 @@ class BuildOptions:
     """Build every good article even when others are bad; the bad ones end up in `BuildResult.problems`."""
     search: bool = True
     """Index the site with Pagefind (into /pagefind/); the search page needs it."""
+    jobs: int | None = None
+    """Worker processes for parsing and rendering; default: the number of cores."""
+    cache: bool = True
+    """Reuse what earlier builds parsed and rendered (see `incremental`)."""
+    cache_dir: Path | None = None
+    """Where the cache lives; default `<project>/.site-builder-cache`."""
 
     @property
     def output_dir(self) -> Path:
         return self.output if self.output is not None else self.project / "public"
+
+    @property
+    def cache_folder(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.project / CACHE_DIR
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,14 @@ class BuildResult:
     warnings: tuple[Problem, ...] = field(default=())
     problems: tuple[Problem, ...] = field(default=())
     """Articles left out of a `keep_going` build, and why: the build still failed."""
+    parsed: int = 0
+    """Articles parsed (the others came from the cache)."""
+    rendered: int = 0
+    """Pages rendered (the others were unchanged and left as they were)."""
+    written: int = 0
+    """Files written (the others already had the right bytes)."""
+    timings: tuple[tuple[str, float], ...] = ()
+    """Seconds spent in each stage, in order (for benchmarks and --debug)."""
 
     def summary(self) -> str:
         """The one line the CLI prints at the end of a build."""
@@ -72,21 +92,26 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     """Build the site described by `options`; raise SiteError (nothing written) on any problem."""
     started = time.perf_counter()
-    check_output_dir(options.output_dir, options.project)
-    site, outputs, found = prepare(options, link_severity="warning")
-    left_out = [p for p in found if p.severity == "error"]
-    warnings = [p for p in found if p.severity == "warning"]
-    if options.strict and warnings:
-        raise ContentError([*left_out, *promote(warnings)])
-    # write: stage beside the output, index it, then swap it in whole.
     out_dir = options.output_dir
-    stage = write_stage(outputs, out_dir)
+    check_output_dir(out_dir, options.project)
+    reuse = Reuse.open(options, started)
     try:
-        if options.search:
-            search.index_site(stage, [lang for lang in site.config.language_codes if site.by_lang[lang]])
-        publish(stage, out_dir)
+        site, outputs, found = prepare(options, link_severity="warning", reuse=reuse)
+        left_out = [p for p in found if p.severity == "error"]
+        warnings = [p for p in found if p.severity == "warning"]
+        if options.strict and warnings:
+            raise ContentError([*left_out, *promote(warnings)])
+        # write: only the files whose bytes changed (a first build: a staging folder swapped in whole),
+        # indexed for search before anything is published; a failure leaves the previous output.
+        languages = [lang for lang in site.config.language_codes if site.by_lang[lang]]
+        index = (lambda folder, bundles: search.index_site(folder, languages, bundles)) if options.search else None
+        written = write_output(outputs, reuse.output_state(out_dir), reuse.renderer.keys, index,
+                               urls.search_bundle_root())
+        if reuse.cache:
+            reuse.cache.put_outputs(out_dir.resolve(), written.records, written.removed, written.replaced_all)
+        reuse.clock.lap("write")
     finally:
-        discard(stage)
+        reuse.close()
     return BuildResult(
         output=out_dir,
         articles={lang: len(site.by_lang[lang]) for lang in site.config.language_codes},
@@ -95,6 +120,10 @@ def build(options: BuildOptions) -> BuildResult:
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
         problems=tuple(sort_problems(left_out)),
+        parsed=reuse.parsed,
+        rendered=reuse.renderer.rendered,
+        written=written.files_written,
+        timings=tuple(reuse.clock.laps),
     )
 
 
@@ -102,39 +131,54 @@ def check_site(options: BuildOptions) -> list[Problem]:
     """Every problem `build` would meet, and every warning, without writing anything.
 
     Unlike `build`, a link to a page the site does not have is an error here."""
+    reuse = Reuse.open(options, time.perf_counter(), output=False)
     try:
-        _, _, problems = prepare(options, link_severity="error")
+        _, _, problems = prepare(options, link_severity="error", reuse=reuse)
     except SiteError as exc:
         return exc.problems
+    finally:
+        reuse.close()
     if options.strict:
         problems = promote(problems)
     return sort_problems(problems)
 
 
-def prepare(options: BuildOptions, link_severity: str) -> tuple[Site, list[OutputFile], list[Problem]]:
-    """Every stage but write: the site, its files (in memory), and the problems found: what
-    `check.review` finds in them, and (with `keep_going`) the articles left out."""
-    site, registry, left_out = load_site(options)
-    # render
-    outputs = render(site, make_environment(options.project))
+def prepare(options: BuildOptions, link_severity: str,
+            reuse: Reuse | None = None) -> tuple[Site, list[OutputFile], list[Problem]]:
+    """Every stage but write: the site, its files (in memory, or kept as they are in the output
+    folder when unchanged), and the problems found: what `check.review` finds in them, and (with
+    `keep_going`) the articles left out."""
+    reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
+    site, registry, left_out = load_site(options, reuse)
+    # render: only the pages whose key changed since the files in the output folder were written.
+    env, context = incremental.environment(options.project, site.config)
+    reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs)
+    outputs = render(site, env, reuse.renderer)
+    reuse.clock.lap("render")
     check_outputs(outputs)
     if options.search:
         search.check_outputs(outputs)
     return site, outputs, [*left_out, *review(site, outputs, registry, link_severity)]
 
 
-def load_site(options: BuildOptions) -> tuple[Site, TagRegistry, list[Problem]]:
+def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem]]:
     """load → parse → model: the assembled site, the tag registry and the problems of the articles
     left out (with `keep_going`; otherwise any problem raises SiteError)."""
+    reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
     config = load_site_config(options)
-    # load + parse: every problem in every file is collected before giving up (or going on without them).
-    articles, problems = load_articles(config)
+    # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
+    # problem in every file is collected before giving up (or going on without them).
+    articles, problems, reuse.parsed = incremental.load_articles(config, reuse.cache, reuse.jobs)
+    reuse.clock.lap("load + parse")
+    gc.freeze()  # what is loaded lives until the end: the collector need not walk it again and again
     if problems and not options.keep_going:
         raise ContentError(problems)
     now = None if options.future else (options.now or datetime.now(timezone.utc))
     registry = load_tag_registry(config)
     # model
-    return assemble(publishable(articles, options.drafts, now), config, registry), registry, problems
+    site = assemble(publishable(articles, options.drafts, now), config, registry)
+    reuse.clock.lap("model")
+    return site, registry, problems
 
 
 def load_site_config(options: BuildOptions) -> SiteConfig:
@@ -144,14 +188,57 @@ def load_site_config(options: BuildOptions) -> SiteConfig:
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     """Read and parse every article: the good ones, and every problem of the bad ones."""
-    sources, problems = load_sources(config.root, config.max_article_bytes)
-    articles: list[Article] = []
-    for source in sources:
-        try:
-            articles.append(parse_article(source, config))
-        except ContentError as exc:
-            problems.extend(exc.problems)
+    articles, problems, _ = incremental.load_articles(config, None, 1)
     return articles, problems
+
+
+class Reuse:
+    """What a build may take from earlier ones (the cache, the output folder as the last build
+    left it), its worker processes, and its timings."""
+
+    def __init__(self, cache: Cache | None, jobs: int, clock: Stopwatch):
+        self.cache, self.jobs, self.clock = cache, jobs, clock
+        self.state: OutputState | None = None
+        self.renderer = incremental.ReusingRenderer(None, "", jobs)
+        self.parsed = 0
+
+    @classmethod
+    def open(cls, options: BuildOptions, started: float, output: bool = True) -> Reuse:
+        """Open the cache (unless disabled) and look at the output folder (unless `output` is False)."""
+        cache = None
+        if options.cache:
+            if options.cache_folder.resolve().is_relative_to(options.output_dir.resolve()):
+                raise ConfigError(f"the cache folder {options.cache_folder} is inside the output folder "
+                                  f"{options.output_dir}, which every build rewrites: keep it out (the default "
+                                  "is PROJECT/.site-builder-cache)")
+            cache = Cache(options.cache_folder)
+        reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started))
+        if output:
+            out_dir = options.output_dir
+            reuse.state = scan(out_dir, cache.outputs(out_dir.resolve()) if cache else {})
+        return reuse
+
+    def output_state(self, out_dir: Path) -> OutputState:
+        return self.state if self.state is not None else scan(out_dir, {})
+
+    def close(self) -> None:
+        gc.unfreeze()
+        if self.cache:
+            self.cache.close()
+
+
+class Stopwatch:
+    """Times the stages of a build (logged at debug level)."""
+
+    def __init__(self, started: float):
+        self.last = started
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((stage, now - self.last))
+        log.debug("%s: %.3f s", stage, now - self.last)
+        self.last = now
 
 
 __all__ = ["BuildOptions", "BuildResult", "SiteError", "build", "check_site"]

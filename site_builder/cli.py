@@ -66,13 +66,19 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
               help="Skip the search index (faster; the search pages will not work).")
 @click.option("--keep-going", is_flag=True,
               help="Build every good article even if others are bad (still reports them and exits 1).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option("--no-cache", is_flag=True, help="Parse and render everything; neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache folder (default: PROJECT/.site-builder-cache).")
 @STRICT
 @DEBUG
 def build_command(project: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
-                  no_search: bool, keep_going: bool, strict: bool, debug: bool) -> None:
+                  no_search: bool, keep_going: bool, jobs: int | None, no_cache: bool, cache_dir: Path | None,
+                  strict: bool, debug: bool) -> None:
     """Build the site in PROJECT into its output folder."""
     options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future,
-                           strict=strict, search=not no_search, keep_going=keep_going)
+                           strict=strict, search=not no_search, keep_going=keep_going,
+                           jobs=jobs, cache=not no_cache, cache_dir=cache_dir)
     result = run(debug, lambda: build(options))
     for warning in result.warnings:
         click.echo(str(warning), err=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,21 +64,34 @@ class SiteConfig:
     source_file: Path | None = None
     """The site.toml that was read, or None when the built-in defaults apply."""
 
-    @property
+    # Cached: the views ask for these hundreds of thousands of times on a large site.
+    @cached_property
     def base_path(self) -> str:
         """Path part of the base URL: `/` or `/archive/`."""
         return urlsplit(self.base_url).path or "/"
 
-    @property
+    @cached_property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def language_codes(self) -> tuple[str, ...]:
         return tuple(lang.code for lang in self.languages)
 
     def language(self, code: str) -> LanguageConfig:
-        return next(lang for lang in self.languages if lang.code == code)
+        return self._by_code[code]
+
+    @cached_property
+    def _by_code(self) -> dict[str, LanguageConfig]:
+        return {lang.code: lang for lang in self.languages}
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Hashed once per object: the memoized views look every article up by (config, article)."""
+        return hash(tuple(getattr(self, name) for name in hashed_fields(type(self))))
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         """Copy with another base URL (the CLI's --base-url), validated like site.toml's."""
@@ -86,6 +100,12 @@ class SiteConfig:
         if problems:
             raise ConfigError(problems)
         return replace(self, base_url=url)
+
+
+@lru_cache(maxsize=None)
+def hashed_fields(cls: type) -> tuple[str, ...]:
+    """Names of the fields a frozen record's hash covers: those compared and not marked `hash=False`."""
+    return tuple(f.name for f in fields(cls) if f.compare and f.hash is not False)
 
 
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {

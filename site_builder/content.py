@@ -58,11 +58,24 @@ def load_sources(root: Path, max_bytes: int | None = None) -> tuple[list[Source]
     """Read every `content/articles/**/*.md`, sorted by path; never follow links out of the project.
 
     A file over `max_bytes` is reported without being read."""
-    top = root / ARTICLES_DIR
+    paths, problems = find_sources(root)
     sources: list[Source] = []
+    for path in paths:
+        source, problem = read_source(root, path, max_bytes)
+        if source:
+            sources.append(source)
+        if problem:
+            problems.append(problem)
+    return sources, problems
+
+
+def find_sources(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every `content/articles/**/*.md`, sorted by path (not read); linked folders are reported."""
+    top = root / ARTICLES_DIR
+    paths: list[Path] = []
     problems: list[Problem] = []
     if not top.is_dir():
-        return sources, problems
+        return paths, problems
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         folder = Path(dirpath)
         for name in [d for d in dirnames if (folder / d).is_symlink()]:
@@ -72,15 +85,8 @@ def load_sources(root: Path, max_bytes: int | None = None) -> tuple[list[Source]
                                     "is a link to a folder; links to folders are not followed: "
                                     "move the folder into content/articles/ instead"))
         dirnames.sort()
-        for name in sorted(filenames):
-            if not name.endswith(".md") or name.startswith("."):
-                continue
-            source, problem = read_source(root, folder / name, max_bytes)
-            if source:
-                sources.append(source)
-            if problem:
-                problems.append(problem)
-    return sources, problems
+        paths.extend(folder / name for name in sorted(filenames) if name.endswith(".md") and not name.startswith("."))
+    return paths, problems
 
 
 def read_source(root: Path, path: Path, max_bytes: int | None) -> tuple[Source | None, Problem | None]:

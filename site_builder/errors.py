@@ -39,6 +39,10 @@ class SiteError(Exception):
         self.problems: list[Problem] = sort_problems(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem]]]:
+        """Pickle with the problems, so an error raised in a worker process arrives whole."""
+        return type(self), (self.problems,)
+
 
 class ConfigError(SiteError):
     """site.toml, content/tags.toml or the command line is wrong."""

@@ -189,11 +189,20 @@ def count_label(lang: str, n: int) -> str:
     return t(lang, key, n=n)
 
 
-@lru_cache(maxsize=4096)
 def format_date(value: date, locale: str) -> str:
     """The one place a date is formatted for readers: « 27 novembre 2024 », "27 November 2024"."""
-    day = value.date() if isinstance(value, datetime) else value
-    return babel_format_date(day, format="long", locale=locale)
+    return _format_day(value.date() if isinstance(value, datetime) else value, locale)
+
+
+@lru_cache(maxsize=65536)  # keyed by day, not by moment: every article's date is formatted several times
+def _format_day(day: date, locale: str) -> str:
+    return babel_format_date(day, format="long", locale=_locale(locale))
+
+
+@lru_cache(maxsize=16)
+def _locale(name: str) -> Locale:
+    """Parsing a locale name is most of the cost of formatting a date."""
+    return Locale.parse(name)
 
 
 def iso_datetime(moment: datetime, tz: tzinfo) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from site_builder.config import SiteConfig
+from site_builder.config import SiteConfig, hashed_fields
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,11 @@ class Article:
     body_html: str
     path: str
     """Site-relative URL path of the article page (`fr/2024/11/slug/`)."""
-    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # Left out of the hash (mappings have none), still compared: an article is hashable by value,
+    # so the views can memoize the pages and cards of articles that did not change.
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     """Line of each front-matter key in the source, for later messages."""
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     site_links: tuple[str, ...] = ()
     """Root-relative links written in the body (`/fr/2024/11/x/`), for link checking."""
     tags: tuple[TagLink, ...] = ()
@@ -86,7 +89,15 @@ class Article:
     corrections: tuple[Correction, ...] = ()
     """Published corrections, oldest first."""
 
-    @property
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Hashed once per object: the memoized views look every article up by (config, article)."""
+        return hash(tuple(getattr(self, name) for name in hashed_fields(type(self))))
+
+    @cached_property  # asked for by every list page the article is on
     def modified(self) -> datetime:
         """When the article last changed: the latest of `date`, `updated` and its corrections."""
         return max((self.date, *([self.updated] if self.updated else []), *(c.date for c in self.corrections)))

@@ -6,7 +6,7 @@ import dataclasses
 import re
 import unicodedata
 from datetime import date, datetime, timezone
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any, Callable
@@ -20,7 +20,7 @@ from site_builder.config import SiteConfig
 from site_builder.content import FrontMatterError, Source, decode, oversize_problem, split_front_matter
 from site_builder.errors import ContentError, Problem, did_you_mean
 from site_builder.i18n import language_of
-from site_builder.markdown import MarkdownError, render_markdown
+from site_builder.markdown import TRANSLITERATION, MarkdownError, render_markdown
 from site_builder.model import CORRECTION_KINDS, Article, Correction
 
 KNOWN_KEYS = frozenset({
@@ -36,9 +36,11 @@ IMAGE_SCHEMES = frozenset({"", "http", "https"})
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
+@lru_cache(maxsize=8192)  # tag labels are slugified again for every article that uses them
 def make_slug(text: str) -> str:
     """Lower-case ASCII slug (`Défense européenne` → `defense-europeenne`); '' when nothing is left."""
-    return slugify(unicodedata.normalize("NFC", text), max_length=SLUG_MAX_LENGTH, word_boundary=True)
+    return slugify(unicodedata.normalize("NFC", text), max_length=SLUG_MAX_LENGTH, word_boundary=True,
+                   backend=TRANSLITERATION)
 
 
 def parse_article(source: Source, config: SiteConfig) -> Article:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import jinja2
 
@@ -50,16 +50,24 @@ def make_environment(project: Path) -> jinja2.Environment:
     return env
 
 
-def render(site: Site, env: jinja2.Environment) -> list[OutputFile]:
+PageRenderer = Callable[[jinja2.Environment, list[views.Page]], list[OutputFile]]
+"""Renders a list of pages into their files (one after the other, or reusing and in parallel)."""
+
+
+def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | None = None) -> list[OutputFile]:
     """Every page of the site, rendered; raises BuildError naming the template on failure."""
     pages = list(views.pages(site))
-    outputs = [render_page(env, page) for page in pages]
+    outputs = (render_pages or render_each)(env, pages)
     outputs.extend(feed_files(site))
-    outputs.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, pages), "the sitemap"))
+    outputs.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, tuple(pages)), "the sitemap"))
     outputs.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
     outputs.extend(theme_assets())
     outputs.extend(static_files(site.config.root))
     return outputs
+
+
+def render_each(env: jinja2.Environment, pages: list[views.Page]) -> list[OutputFile]:
+    return [render_page(env, page) for page in pages]
 
 
 def render_page(env: jinja2.Environment, page: views.Page) -> OutputFile:

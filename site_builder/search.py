@@ -134,22 +134,24 @@ def check_outputs(outputs: Sequence[OutputFile]) -> None:
         raise BuildError(problems)
 
 
-def index_site(stage: Path, languages: Iterable[str]) -> None:
-    """Index the staged site with Pagefind, one bundle per language in `languages`.
+def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None) -> None:
+    """Index the staged site with Pagefind, one bundle per language in `languages`, into the site's
+    `pagefind/` (or into `bundles`, as the site's `pagefind/` would be, when given).
 
     Pass only languages that have articles: Pagefind would otherwise index every page of a
     language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message.
     """
     for lang in languages:
         started = time.perf_counter()
-        run_pagefind(stage, lang)
+        run_pagefind(stage, lang, bundles)
         log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
 
 
-def run_pagefind(stage: Path, lang: str) -> None:
-    """Run the Pagefind binary over `stage`'s `<lang>/` pages into `pagefind/<lang>/`."""
-    arguments = ["--site", str(stage.resolve()), "--glob", f"{lang}/**/*.html",
-                 "--output-subdir", urls.search_bundle(lang), "--quiet"]
+def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
+    """Run the Pagefind binary over `stage`'s `<lang>/` pages into `pagefind/<lang>/` (or `bundles/<lang>/`)."""
+    output = (["--output-path", str((bundles / lang).resolve())] if bundles is not None
+              else ["--output-subdir", urls.search_bundle(lang)])
+    arguments = ["--site", str(stage.resolve()), "--glob", f"{lang}/**/*.html", *output, "--quiet"]
     try:
         command = [str(pagefind_bin.get_executable()), *arguments]
         # cwd: the stage, not wherever the build was started, so that a pagefind.yml lying there

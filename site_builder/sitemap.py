@@ -7,12 +7,14 @@ from collections.abc import Iterable
 
 from site_builder import i18n, urls
 from site_builder.config import SiteConfig
+from site_builder.memo import same_as_last_time
 from site_builder.views import Page
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
+@same_as_last_time  # an unchanged site (the preview server's rebuilds) is not serialized again
 def sitemap_xml(cfg: SiteConfig, pages: Iterable[Page]) -> bytes:
     """One `<url>` per page meant for search engines, with `lastmod` and hreflang alternates."""
     # Names are written literally, with their namespaces declared here: no global prefix registry.

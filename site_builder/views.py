@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -233,7 +234,20 @@ def pages(site: Site) -> Iterator[Page]:
 
 # --- page builders -------------------------------------------------------------------------------
 
+# An article's page and card depend on nothing but the config, the article and its tags' labels
+# (all hashable by value): memoized, an unchanged article costs a lookup, within a build and across
+# the builds of a process (the preview server's).
+MEMO_SIZE = 32768
+
+
 def article_page(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> Page:
+    own = tuple((tag.key, tuple(sorted(labels.get(tag.key, {}).items()))) for tag in article.tags)
+    return _article_page(cfg, article, own)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _article_page(cfg: SiteConfig, article: Article, own_labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> Page:
+    labels = {key: dict(names) for key, names in own_labels}
     versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
     chrome = replace(make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions),
                      meta=metadata.article_meta(cfg, article),
@@ -427,6 +441,7 @@ def correction_notice(cfg: SiteConfig, article: Article, correction: Correction)
     )
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def card(cfg: SiteConfig, article: Article) -> Card:
     return Card(
         title=article.title, href=urls.href(cfg, article.path), lang=article.lang,

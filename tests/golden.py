@@ -15,7 +15,7 @@ EXPECTED = Path(__file__).parent / "fixtures" / "golden-expected"
 
 def build_golden(out: Path) -> Path:
     """Build the golden fixture site into `out` (no search index: it is not byte-stable)."""
-    build_site(FIXTURE, output=out, search=False)
+    build_site(FIXTURE, output=out, search=False, cache=False)  # no cache folder inside the fixture
     return out
 
 

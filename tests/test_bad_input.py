@@ -65,7 +65,7 @@ def test_failed_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
     with pytest.raises(SiteError):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site-builder-cache", "content", "public"]
 
 
 def test_unknown_config_key_is_named(tmp_path: Path) -> None:

@@ -1,0 +1,291 @@
+"""Benchmark: build a synthetic bilingual archive cold, unchanged and after edits; print a table.
+
+    python benchmarks/run.py --pairs 5000            # or: make bench
+    python benchmarks/run.py --pairs 5000 --growth   # also 50,000 pairs (slow), for the growth row
+
+Every figure is the median of `--runs` runs. "Fresh process" builds run in a new Python process, as
+the command line does (the figure is `build()`'s own time; the process's whole time, interpreter
+start and imports included, is shown after it). "Warm process" builds run one after the other in a
+process that has already built the site, as the preview server does. Peak memory is the largest sum
+of the resident memory (RSS) of the build process and its workers, sampled from /proc every 20 ms."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))
+
+import corpus  # noqa: E402
+
+EDITED_PAIR = 0.5
+"""Which pair the edits touch: the one in the middle of the list."""
+TARGETS = {"cold": "< 8 s", "cold_search": "", "noop": "< 1 s", "body": "< 0.3 s", "tags": "< 1 s",
+           "memory": "< 1 GB", "growth": "≤ 12×"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, default=5000, help="article pairs (French + English)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is shown)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: the cores)")
+    parser.add_argument("--growth", action="store_true", help="also build 10× the pairs once, cold")
+    parser.add_argument("--dir", type=Path, default=HERE.parent / ".bench", help="where corpora are generated")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    print(machine())
+    print(f"load average before: {load()}")
+    results = measure(args)
+    if args.growth:
+        results["growth"] = growth(args, results)
+    print(f"load average after: {load()}")
+    print()
+    print(table(args, results))
+
+
+# --- the parent: generate, run children, sample memory ---------------------------------------------
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    project = args.dir / f"corpus-{args.pairs}"
+    started = time.perf_counter()
+    corpus.generate(project, args.pairs)
+    print(f"corpus: {args.pairs} pairs in {project} ({time.perf_counter() - started:.0f} s to generate or check)")
+    results: dict[str, object] = {}
+    cold = [run_child(args, project, "cold", clean=True) for _ in range(args.runs)]
+    results["cold"] = cold
+    results["memory"] = max(r["peak_rss"] for r in cold)
+    results["memory_pss"] = max(r["peak_pss"] for r in cold)
+    if search_available():
+        results["cold_search"] = [run_child(args, project, "cold-search", clean=True) for _ in range(args.runs)]
+    results["noop_fresh"] = [run_child(args, project, "noop") for _ in range(args.runs)]
+    results["body_fresh"] = [run_child(args, project, "body", variant=i + 1) for i in range(args.runs)]
+    results["tags_fresh"] = [run_child(args, project, "tags", variant=i + 1) for i in range(args.runs)]
+    results["warm"] = run_child(args, project, "warm")
+    restore(project, args.pairs)
+    return results
+
+
+def growth(args: argparse.Namespace, results: dict[str, object]) -> dict[str, float]:
+    big = args.pairs * 10
+    project = args.dir / f"corpus-{big}"
+    corpus.generate(project, big)
+    run = run_child(args, project, "cold", clean=True, pairs=big)
+    small = statistics.median(r["build"] for r in results["cold"])  # type: ignore[union-attr]
+    return {"pairs": big, "seconds": run["build"], "ratio": run["build"] / small, "peak_rss": run["peak_rss"]}
+
+
+def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = False,
+              variant: int = 0, pairs: int | None = None) -> dict:
+    """Run one measurement in a new process; add its wall time and the peak RSS of its process tree."""
+    if clean:
+        for folder in (project / "public", project / ".site-builder-cache"):
+            shutil.rmtree(folder, ignore_errors=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--pairs", str(pairs or args.pairs),
+               "--runs", str(args.runs), "--dir", str(project), "--jobs", str(args.jobs or 0)]
+    if variant:
+        command += ["--variant", str(variant)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    sampler = MemorySampler(process.pid)
+    sampler.start()
+    output, _ = process.communicate()
+    sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark child {mode} failed with status {process.returncode}")
+    result = json.loads(output.strip().splitlines()[-1])
+    result.update(wall=time.perf_counter() - started, peak_rss=sampler.peak, peak_pss=sampler.peak_pss)
+    print(f"  {mode:<12} {describe(result)}", flush=True)
+    return result
+
+
+def describe(result: dict) -> str:
+    if "build" in result:
+        stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result["timings"])
+        return (f"build {result['build']:.2f} s (process {result['wall']:.2f} s; parsed {result['parsed']}, "
+                f"rendered {result['rendered']}, written {result['written']}; {stages}); "
+                f"peak RSS {result['peak_rss'] / 2**20:.0f} MiB, PSS {result['peak_pss'] / 2**20:.0f} MiB")
+    return "; ".join(f"{k} {statistics.median(v):.3f} s" for k, v in result["runs"].items())
+
+
+class MemorySampler:
+    """Largest total RSS (and PSS: shared pages counted once) of a process and its descendants."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self.peak_pss = pid, 0, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.02):
+            pids = tree(self.pid)
+            self.peak = max(self.peak, sum(rss(pid) for pid in pids))
+            self.peak_pss = max(self.peak_pss, sum(pss(pid) for pid in pids))
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass
+    return found
+
+
+def rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def pss(pid: int) -> int:
+    """Proportional set size: each shared page divided among the processes sharing it."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def restore(project: Path, pairs: int) -> None:
+    """Put the edited article back as generated."""
+    planned = corpus.plan(pairs)
+    pair = planned[int(len(planned) * EDITED_PAIR)]
+    for lang in ("fr", "en"):
+        (project / corpus.article_path(pair, lang)).write_text(corpus.article_text(pair, lang, planned), encoding="utf-8")
+
+
+# --- the child: one build, or a warm series --------------------------------------------------------
+
+def child(args: argparse.Namespace) -> None:
+    from site_builder.build import BuildOptions, build
+
+    project = args.dir
+    planned = corpus.plan(args.pairs)
+    pair = planned[int(len(planned) * EDITED_PAIR)]
+    path = project / corpus.article_path(pair, "fr")
+    options = {"project": project, "jobs": args.jobs or None}
+    if search_available():
+        options["search"] = args.child == "cold-search"
+
+    def edit(kind: str, variant: int) -> None:
+        tags = None
+        if kind == "tags":  # one tag more, or one fewer, in turn
+            spare = next(t for t in sorted(corpus.TAGS) if t not in pair.tags)
+            tags = pair.tags + (spare,) if variant % 2 else pair.tags[1:] or (spare,)
+        path.write_text(corpus.article_text(pair, "fr", planned, tags=tags, variant=variant if kind == "body" else 0),
+                        encoding="utf-8")
+
+    def timed() -> dict:
+        result = build(BuildOptions(**options))
+        return {"build": result.seconds, "parsed": result.parsed, "rendered": result.rendered,
+                "written": result.written, "timings": result.timings}
+
+    if args.child in ("cold", "cold-search", "noop"):
+        print(json.dumps(timed()))
+    elif args.child in ("body", "tags"):
+        edit(args.child, args.variant)
+        print(json.dumps(timed()))
+    elif args.child == "warm":
+        build(BuildOptions(**options))
+        runs: dict[str, list[float]] = {"noop": [], "body": [], "tags": []}
+        details: dict[str, list[dict]] = {key: [] for key in runs}
+        for number in range(args.runs):
+            for kind in runs:
+                if kind != "noop":
+                    edit(kind, number + 11)
+                result = timed()
+                runs[kind].append(result["build"])
+                details[kind].append(result)
+        print(json.dumps({"runs": runs, "details": details}))
+
+
+def search_available() -> bool:
+    from site_builder.build import BuildOptions
+
+    return any(f.name == "search" for f in fields(BuildOptions))
+
+
+# --- reporting -------------------------------------------------------------------------------------
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return (f"machine: {model}, {len(os.sched_getaffinity(0))} cores, {memory / 2**20:.1f} GiB RAM, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def table(args: argparse.Namespace, results: dict) -> str:
+    def median(rows: list[dict], key: str = "build") -> float:
+        return statistics.median(r[key] for r in rows)
+
+    def fresh(name: str) -> str:
+        rows = results[name]
+        return f"{median(rows):.2f} s ({median(rows, 'wall'):.2f} s)"
+
+    warm = results["warm"]["runs"]
+    lines = [f"{args.pairs} pairs ({2 * args.pairs} articles), median of {args.runs} runs, "
+             f"jobs={args.jobs or 'cores'}",
+             "",
+             "| measurement | fresh process: build() (whole process) | warm process | target |",
+             "|---|---|---|---|",
+             f"| cold full build, no search | {fresh('cold')} | | {TARGETS['cold']} |"]
+    if "cold_search" in results:
+        lines.append(f"| cold full build, with search | {fresh('cold_search')} | | |")
+    else:
+        lines.append("| cold full build, with search | not measured: this build has no search option | | |")
+    lines += [
+        f"| nothing changed | {fresh('noop_fresh')} | {statistics.median(warm['noop']):.2f} s | {TARGETS['noop']} |",
+        f"| one article's body edited | {fresh('body_fresh')} | {statistics.median(warm['body']):.2f} s | {TARGETS['body']} |",
+        f"| one article's tags edited | {fresh('tags_fresh')} | {statistics.median(warm['tags']):.2f} s | {TARGETS['tags']} |",
+        f"| peak memory of a cold build, build + workers: RSS summed (PSS) | {results['memory'] / 2**20:.0f} MiB "
+        f"({results['memory_pss'] / 2**20:.0f} MiB) | | {TARGETS['memory']} |",
+    ]
+    if "growth" in results:
+        g = results["growth"]
+        lines.append(f"| growth: {g['pairs']} pairs cold, ÷ the {args.pairs}-pair time | {g['seconds']:.1f} s = "
+                     f"{g['ratio']:.1f}× (peak RSS {g['peak_rss'] / 2**20:.0f} MiB) | | {TARGETS['growth']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""The persistent build cache: parsed articles keyed by content, and what each output folder holds.
+
+Everything lives in one SQLite database in the cache folder (`<project>/.site-builder-cache/` by
+default). SQLite commits atomically, so a build killed while writing leaves the previous cache; each
+entry also carries a checksum and a format version, and is ignored (then rebuilt) when either does
+not match; a database that cannot be read at all is deleted and started afresh. Keys hold a
+fingerprint of the package's code and of the config (and, for pages, of the templates), so changing
+any of them invalidates what depends on it."""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import io
+import logging
+import os
+import pickle
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+import site_builder
+from site_builder.config import SiteConfig
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".site-builder-cache"
+FORMAT = b"site-builder-cache 1\n"
+"""Header of every stored entry: a change of layout bumps it and old entries are ignored."""
+DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
+                "text-unidecode", "PyYAML", "MarkupSafe")
+RACY_NS = 2_000_000_000
+"""A file modified this close to the moment it was read could change again without its stat
+changing (coarse timestamps): its stat is not trusted next time, its bytes are read again."""
+
+
+def _mapping(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(items)
+
+
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+# The model's read-only mappings and time zones must cross process boundaries and be stored, with
+# no reconstructor beyond these two (see _Unpickler).
+copyreg.pickle(MappingProxyType, lambda m: (_mapping, (dict(m),)))
+copyreg.pickle(ZoneInfo, lambda z: (_zone, (z.key,)))
+
+
+# --- fingerprints --------------------------------------------------------------------------------
+
+def digest(*parts: bytes | str) -> str:
+    """Hex SHA-256 of the parts, each length-prefixed so that ("ab", "c") != ("a", "bc")."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The package's own source and the versions of the libraries that shape the output."""
+    package = Path(site_builder.__file__).parent
+    parts: list[bytes | str] = [site_builder.__version__, sys.version]
+    for path in sorted(package.rglob("*.py")):
+        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for name in DEPENDENCIES:
+        try:
+            parts += [name, metadata.version(name)]
+        except metadata.PackageNotFoundError:
+            parts += [name, "-"]
+    return digest(*parts)
+
+
+def config_fingerprint(config: SiteConfig) -> str:
+    """Everything site.toml (and the command line) said; not where the project is (its files are
+    fingerprinted by content)."""
+    return digest(repr(replace(config, root=Path("."), source_file=None)))
+
+
+def folder_fingerprint(*folders: Path) -> str:
+    """Names and bytes of every file under `folders` (templates: a change re-renders every page)."""
+    parts: list[bytes | str] = []
+    for index, folder in enumerate(folders):
+        parts.append(str(index))  # where each folder is does not matter, what it holds does
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+class _Unpickler(pickle.Unpickler):
+    """Rebuilds only the model's records: a tampered cache cannot make the builder run code."""
+
+    ALLOWED = {("datetime", "datetime"), ("datetime", "date"), ("datetime", "timezone"),
+               ("datetime", "timedelta"), ("site_builder.cache", "_mapping"), ("site_builder.cache", "_zone")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = (module, name) in self.ALLOWED or (
+            module == "site_builder.model" and "." not in name and not name.startswith("_"))
+        if not allowed:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+def pack(value: object) -> bytes:
+    """Header, checksum and pickled value: what one entry is stored as."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return FORMAT + hashlib.sha256(payload).digest() + payload
+
+
+def unpack(blob: bytes) -> object | None:
+    """The stored value, or None when the entry is truncated, corrupt or of another format."""
+    start = len(FORMAT) + 32
+    if len(blob) < start or not blob.startswith(FORMAT):
+        return None
+    payload = blob[start:]
+    if hashlib.sha256(payload).digest() != blob[len(FORMAT):start]:
+        return None
+    try:
+        return _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 - any failure means "not usable": the value is rebuilt
+        log.debug("cache entry could not be loaded", exc_info=True)
+        return None
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+Stat = tuple[int, int, int, int]
+"""What says a file is unchanged: size, mtime and ctime in ns, inode."""
+
+
+def file_stat(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """A file the last build wrote into an output folder."""
+
+    key: str
+    """What produced it: a page's key, or '' for files compared by bytes only."""
+    digest: str
+    """SHA-256 of its bytes."""
+    stat: Stat
+    """Its stat right after it was written: if it still matches, the file is untouched."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    stat: Stat
+    digest: str
+    """SHA-256 of the file's bytes when it had `stat`."""
+    read_ns: int
+    """When it was read (see RACY_NS)."""
+
+    def still_valid(self, stat: Stat) -> bool:
+        """True when `stat` proves the bytes are still those hashed in `digest`."""
+        return stat == self.stat and stat[1] + RACY_NS < self.read_ns
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (root TEXT, rel TEXT, stat TEXT, digest TEXT, read_ns INTEGER,
+                                    PRIMARY KEY (root, rel));
+CREATE TABLE IF NOT EXISTS outputs (folder TEXT, path TEXT, key TEXT, digest TEXT, stat TEXT,
+                                    PRIMARY KEY (folder, path));
+"""
+
+
+class Cache:
+    """The cache database of one project; every method fails soft (a cache miss), never the build."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / "cache.sqlite3"
+        for attempt in (1, 2):
+            try:
+                db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit
+                db.executescript(SCHEMA)
+                db.execute("PRAGMA quick_check").fetchall()
+                return db
+            except sqlite3.DatabaseError:
+                if attempt == 2:
+                    raise
+                log.warning("the build cache %s is unreadable: starting a new one", path)
+                for stale in self.folder.glob("cache.sqlite3*"):
+                    stale.unlink()
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # articles
+    def articles(self, keys: Iterable[str]) -> dict[str, object]:
+        """The stored values for `keys` (those found and intact)."""
+        found: dict[str, object] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(f"SELECT key, entry FROM articles WHERE key IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            for key, entry in rows:
+                value = unpack(entry)
+                if value is not None:
+                    found[key] = value
+        return found
+
+    def missing(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that have no entry."""
+        wanted = set(keys)
+        present = {key for (key,) in self.db.execute("SELECT key FROM articles")}
+        return wanted - present
+
+    def put_articles(self, items: Mapping[str, object], keep: set[str]) -> None:
+        """Store new entries and drop the ones no article uses any more, in one transaction."""
+        if not items and self._count_articles() <= len(keep):
+            return
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)",
+                                ((key, pack(value)) for key, value in items.items()))
+            if self._count_articles() > len(keep):
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+                self.db.execute("DELETE FROM keep")
+                self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
+                self.db.execute("DELETE FROM articles WHERE key NOT IN (SELECT key FROM keep)")
+
+    def _count_articles(self) -> int:
+        (count,) = self.db.execute("SELECT count(*) FROM articles").fetchone()
+        return int(count)
+
+    # sources
+    def sources(self, root: Path) -> dict[str, SourceRecord]:
+        rows = self.db.execute("SELECT rel, stat, digest, read_ns FROM sources WHERE root = ?", (str(root.resolve()),))
+        return {rel: SourceRecord(_stat(stat), digest_, read_ns) for rel, stat, digest_, read_ns in rows}
+
+    def put_sources(self, root: Path, records: Mapping[str, SourceRecord], known: Mapping[str, SourceRecord]) -> None:
+        """Record what is now known of `root`'s source files (`known`: what was)."""
+        root = root.resolve()
+        changed = [(rel, r) for rel, r in records.items() if known.get(rel) != r]
+        gone = [rel for rel in known if rel not in records]
+        if not changed and not gone:
+            return
+        with self.transaction():
+            self.db.executemany("DELETE FROM sources WHERE root = ? AND rel = ?", ((str(root), rel) for rel in gone))
+            self.db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                                ((str(root), rel, _text(r.stat), r.digest, r.read_ns) for rel, r in changed))
+
+    # outputs
+    def outputs(self, folder: Path) -> dict[str, OutputRecord]:
+        rows = self.db.execute("SELECT path, key, digest, stat FROM outputs WHERE folder = ?", (str(folder),))
+        return {path: OutputRecord(key, digest_, _stat(stat)) for path, key, digest_, stat in rows}
+
+    def put_outputs(self, folder: Path, changed: Mapping[str, OutputRecord], removed: Iterable[str],
+                    replace_all: bool) -> None:
+        """Record what the build left in `folder`: changed and removed files, or all of them."""
+        with self.transaction():
+            if replace_all:
+                self.db.execute("DELETE FROM outputs WHERE folder = ?", (str(folder),))
+            else:
+                self.db.executemany("DELETE FROM outputs WHERE folder = ? AND path = ?",
+                                    ((str(folder), path) for path in removed))
+            self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
+                                ((str(folder), p, r.key, r.digest, _text(r.stat)) for p, r in changed.items()))
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _text(stat: Stat) -> str:
+    return " ".join(map(str, stat))
+
+
+def _stat(text: str) -> Stat:
+    size, mtime, ctime, ino = (int(x) for x in text.split())
+    return (size, mtime, ctime, ino)
+
+
+def now_ns() -> int:
+    return time.time_ns()

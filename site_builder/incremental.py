@@ -1,0 +1,202 @@
+"""What a build reuses from the previous one: parsed articles by content, rendered pages by key.
+
+An article is parsed again only when its bytes, its path, the config or the package's code changed
+(`cache.code_fingerprint`). A page is rendered again only when its key changed: the key digests the
+page's whole read-only view with the templates, the config and the code, so a page that any edit
+reaches (an article, its translation's links, its tag and year pages, the home pages) is rendered
+again, and no other. Work that remains is spread over `jobs` worker processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from functools import lru_cache, partial
+from pathlib import Path
+
+import jinja2
+
+from site_builder import urls, views
+from site_builder.cache import (Cache, SourceRecord, code_fingerprint, config_fingerprint, digest,
+                                file_stat, folder_fingerprint, now_ns)
+from site_builder.config import SiteConfig
+from site_builder.content import Source, find_sources
+from site_builder.content import read_source as content_read_source
+from site_builder.errors import ContentError, Problem
+from site_builder.model import Article
+from site_builder.parallel import map_in_workers
+from site_builder.parse import parse_article
+from site_builder.render import THEME_DIR, OutputFile, make_environment, render_page
+from site_builder.sync import KeptFile, OutputState
+
+log = logging.getLogger(__name__)
+
+
+class _Memory:
+    """What the last build of this process computed, for the next one (the preview server's):
+    parsed articles by key, and each page with its key by path (unchanged articles give back the
+    same page objects, see `views.article_page`; other pages are compared field by field)."""
+
+    articles: dict[str, Article] = {}
+    pages: dict[str, tuple[views.Page, str, str]] = {}
+    """Page path → (page, context, key)."""
+
+
+def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[list[Article], list[Problem], int]:
+    """Every good article, from the cache when its source is unchanged, else parsed (in `jobs`
+    processes); every problem of the bad ones; and how many articles were parsed."""
+    found, problems = find_sources(config.root)
+    known = cache.sources(config.root) if cache else {}
+    records, fresh = _read_changed(config, found, known, problems)
+    context = digest(code_fingerprint(), config_fingerprint(config))
+    keys = {rel: digest(context, rel, record.digest) for rel, record in records.items()}
+    reused, unsaved = _reuse(cache, set(keys.values()))
+    misses = _misses(config, keys, reused, fresh, records, context, problems)
+    new = dict(unsaved)
+    for source, result in zip(misses, map_in_workers(partial(_parse, config=config), misses, jobs)):
+        if isinstance(result, Article):
+            new[keys[source.rel]] = result
+        else:
+            problems.extend(result)
+    if cache:
+        cache.put_articles(new, keep=set(keys.values()))
+        cache.put_sources(config.root, records, known)
+    by_key = {**reused, **new}
+    _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
+    log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - len(misses), len(misses))
+    return [by_key[key] for key in keys.values() if key in by_key], problems, len(misses)
+
+
+def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article], fresh: dict[str, bytes],
+            records: dict[str, SourceRecord], context: str, problems: list[Problem]) -> list[Source]:
+    """The sources to parse: those whose entry is not in the cache (read now if they were not)."""
+    misses = []
+    for rel, key in keys.items():
+        if key in reused:
+            continue
+        if rel not in fresh:  # unchanged on disk, but its entry is gone: read it after all
+            source, problem = content_read_source(config.root, config.root / rel, config.max_article_bytes)
+            if source is None:
+                problems.extend([problem] if problem else [])
+                continue
+            fresh[rel] = source.data
+            if digest(source.data) != records[rel].digest:  # changed meanwhile: never trust that stat
+                records[rel] = SourceRecord((0, 0, 0, 0), digest(source.data), 0)
+                keys[rel] = digest(context, rel, records[rel].digest)
+        misses.append(Source(rel, fresh[rel]))
+    return misses
+
+
+def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, SourceRecord],
+                  problems: list[Problem]) -> tuple[dict[str, SourceRecord], dict[str, bytes]]:
+    """Each usable file's record (stat and digest), and the bytes of those that had to be read;
+    the others (links out of the project, too large, unreadable) are reported as `load_sources` does."""
+    records: dict[str, SourceRecord] = {}
+    fresh: dict[str, bytes] = {}
+    for path in paths:
+        rel = path.relative_to(config.root).as_posix()
+        record = known.get(rel)
+        read_at = now_ns()
+        try:
+            stat = file_stat(os.stat(path))
+        except OSError:
+            stat = None
+        if record is not None and stat is not None and record.still_valid(stat) and not path.is_symlink():
+            records[rel] = record
+            continue
+        source, problem = content_read_source(config.root, path, config.max_article_bytes)
+        if problem:
+            problems.append(problem)
+        if source and stat is not None:
+            fresh[rel] = source.data
+            records[rel] = SourceRecord(stat, digest(source.data), read_at)
+    return records, fresh
+
+
+def _reuse(cache: Cache | None, keys: set[str]) -> tuple[dict[str, Article], dict[str, Article]]:
+    """The parsed articles of `keys` that this process remembers or the cache holds; and those of
+    them that the cache lacks (this process remembers them: they are written to it)."""
+    if cache is None:
+        return {}, {}
+    remembered = {key: _Memory.articles[key] for key in keys if key in _Memory.articles}
+    stored = cache.articles(key for key in keys if key not in remembered)
+    reused = {key: value for key, value in stored.items() if isinstance(value, Article)}
+    unsaved = {key: remembered[key] for key in cache.missing(remembered)} if remembered else {}
+    return {**reused, **remembered}, unsaved
+
+
+def forget() -> None:
+    """Forget what earlier builds of this process computed: the next build reads the cache."""
+    _Memory.articles = {}
+    _Memory.pages = {}
+
+
+def _parse(source: Source, config: SiteConfig) -> Article | list[Problem]:
+    try:
+        return parse_article(source, config)
+    except ContentError as exc:
+        return exc.problems
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def environment(project: Path, config: SiteConfig) -> tuple[jinja2.Environment, str]:
+    """The Jinja environment (compiled once per process and set of templates) and the pages' context key."""
+    templates = folder_fingerprint(project / "templates", THEME_DIR / "templates")
+    return _environment(project.resolve(), templates), digest(code_fingerprint(), config_fingerprint(config), templates)
+
+
+@lru_cache(maxsize=4)
+def _environment(project: Path, templates: str) -> jinja2.Environment:
+    env = make_environment(project)
+    env.auto_reload = False  # a change of templates changes `templates`, hence the environment
+    return env
+
+
+class ReusingRenderer:
+    """Renders the pages whose key changed (in `jobs` processes); keeps the others as they are on disk."""
+
+    def __init__(self, state: OutputState | None, context: str, jobs: int):
+        self.state = state
+        self.context = context
+        self.jobs = jobs
+        self.keys: dict[str, str] = {}
+        """Output path → key of the page written there."""
+        self.rendered = 0
+
+    def __call__(self, env: jinja2.Environment, pages: list[views.Page]) -> list[OutputFile]:
+        outputs: list[OutputFile | None] = [None] * len(pages)
+        todo: list[int] = []
+        for index, page in enumerate(pages):
+            path = urls.output_file(page.path)
+            record = self.state.current(path) if self.state else None
+            if self.state is None or record is None or not record.key:
+                todo.append(index)  # to be rendered whatever its key: a worker takes the key too
+                continue
+            key = self.keys[path] = self.page_key(page)
+            if key == record.key:
+                outputs[index] = KeptFile(self.state.folder, path, page.source)
+            else:
+                todo.append(index)
+        done = map_in_workers(partial(_render_with_key, env=env, renderer=self), [pages[i] for i in todo], self.jobs)
+        for index, (output, key) in zip(todo, done):
+            outputs[index] = output
+            self.keys[output.path] = key
+        _Memory.pages = {page.path: (page, self.context, self.keys[urls.output_file(page.path)]) for page in pages}
+        self.rendered += len(todo)
+        return outputs  # type: ignore[return-value]
+
+    def page_key(self, page: views.Page) -> str:
+        """Digest of everything the page's template sees; '' (never reused) if it cannot be taken."""
+        last = _Memory.pages.get(page.path)
+        if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
+            return last[2]
+        try:
+            return digest(self.context, pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
+            return ""
+
+
+def _render_with_key(page: views.Page, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
+    return render_page(env, page), renderer.page_key(page)

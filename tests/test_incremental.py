@@ -1,0 +1,289 @@
+"""Incremental builds produce exactly the bytes of a clean build, and the cache is never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from site_builder import cache, incremental, sync
+from site_builder.build import BuildResult
+from site_builder.errors import SiteError
+from tests.helpers import article, build_site, make_site, tree_digest
+
+SITE = {
+    "site.toml": 'base_url = "https://news.example/archive/"\npage_size = 2\n',
+    "content/tags.toml": '[defense]\nfr = "Défense"\nen = "Defence"\n',
+    "content/articles/2024/a.fr.md": article("Alpha", "2024-01-10", "Premier paragraphe.\n\n## Suite\n\nLa suite.",
+                                             tags="[Défense, Europe]", translation_key="a"),
+    "content/articles/2024/a.en.md": article("Alpha EN", "2024-01-10", "First paragraph.", tags="[Defence]",
+                                             translation_key="a"),
+    "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo.", tags="[Europe]"),
+    "content/articles/2024/c.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Défense]"),
+    "content/articles/2023/d.fr.md": article("Delta", "2023-05-10", "Delta.", tags="[Culture]"),
+    "content/articles/2023/e.en.md": article("Echo", "2023-06-10", "Echo.", tags="[Culture]"),
+}
+
+# Each step changes the project; after each, the incremental output must equal a clean build's.
+STEPS: list[tuple[str, dict[str, str | None]]] = [
+    ("edit a body (not the first paragraph)", {
+        "content/articles/2024/a.fr.md": article("Alpha", "2024-01-10", "Premier paragraphe.\n\n## Suite\n\nAutre.",
+                                                 tags="[Défense, Europe]", translation_key="a")}),
+    ("edit a first paragraph (the summary on every list)", {
+        "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, corrigé.", tags="[Europe]")}),
+    ("add an article with a new tag", {
+        "content/articles/2024/f.fr.md": article("Foxtrot", "2024-04-01", "Foxtrot.", tags="[Climat]")}),
+    ("edit tags", {
+        "content/articles/2024/c.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Europe, Climat]")}),
+    ("rename an article (its URL moves)", {
+        "content/articles/2024/c.fr.md": None,
+        "content/articles/2024/charlie.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Europe, Climat]")}),
+    ("delete an article (its last tag page goes)", {"content/articles/2023/d.fr.md": None}),
+    ("retitle a translation (the other version's link changes)", {
+        "content/articles/2024/a.en.md": article("Alpha, retitled", "2024-01-10", "First paragraph.",
+                                                 tags="[Defence]", translation_key="a")}),
+    ("relabel a tag in the registry", {"content/tags.toml": '[defense]\nfr = "Défense nationale"\nen = "Defence"\n'}),
+    ("make an article a draft", {
+        "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, corrigé.", tags="[Europe]",
+                                                 draft="true")}),
+    ("delete the last English article of a year", {"content/articles/2023/e.en.md": None}),
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh_process() -> None:
+    """Each test starts like a new process: nothing remembered from other tests' builds."""
+    incremental.forget()
+
+
+def apply(root: Path, changes: dict[str, str | None]) -> None:
+    for rel, text in changes.items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            make_site(root, {rel: text})
+
+
+def clean_build(root: Path, out: Path) -> dict[str, str]:
+    build_site(root, output=out, cache=False)
+    return tree_digest(out)
+
+
+def folders(out: Path) -> set[str]:
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir()}
+
+
+def assert_plain_files(out: Path) -> None:
+    """GitHub Pages refuses hard links and symbolic links: the output has neither."""
+    for path in out.rglob("*"):
+        assert not path.is_symlink(), path
+        if path.is_file():
+            assert os.stat(path).st_nlink == 1, path
+
+
+def test_incremental_output_equals_a_clean_build_after_every_step(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    for number, (what, changes) in enumerate(STEPS):
+        apply(root, changes)
+        result = build_site(root)
+        clean = tmp_path / f"clean-{number}"
+        assert tree_digest(root / "public") == clean_build(root, clean), what
+        assert folders(root / "public") == folders(clean), what
+        assert_plain_files(root / "public")
+        assert result.parsed <= 2, what  # only the edited files were parsed again
+
+
+def test_unchanged_site_is_neither_parsed_rendered_nor_written_again(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    first = build_site(root)
+    again = build_site(root)
+    assert (first.parsed, first.written) == (len(SITE) - 2, first.files)
+    assert (again.parsed, again.rendered, again.written) == (0, 0, 0)
+
+
+def test_one_body_edit_rerenders_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    apply(root, STEPS[0][1])
+    result = build_site(root)
+    # The article page; its body also appears in the Atom feeds (language and tags), not on lists.
+    assert (result.parsed, result.rendered) == (1, 1)
+    assert 1 <= result.written <= 4
+
+
+def test_a_file_changed_by_hand_in_the_output_is_put_right(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    before = tree_digest(root / "public")
+    page = root / "public/fr/index.html"
+    page.write_text("tampered", encoding="utf-8")
+    (root / "public/extra.html").write_text("not ours", encoding="utf-8")
+    build_site(root)
+    assert tree_digest(root / "public") == before
+
+
+def test_links_in_the_output_folder_make_it_rewritten_whole(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    before = tree_digest(root / "public")
+    outside = tmp_path / "outside.html"
+    outside.write_text("keep me", encoding="utf-8")
+    (root / "public/fr/index.html").unlink()
+    (root / "public/fr/index.html").symlink_to(outside)
+    os.link(root / "public/en/index.html", tmp_path / "hard-link.html")
+    build_site(root)
+    assert tree_digest(root / "public") == before
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert_plain_files(root / "public")
+
+
+# --- the cache is checked, never trusted blindly ---------------------------------------------------
+
+def entries(root: Path) -> sqlite3.Connection:
+    return sqlite3.connect(root / ".site-builder-cache" / "cache.sqlite3", isolation_level=None)
+
+
+class Boom:
+    """Would run a command if the cache unpickled it."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_half_written_corrupt_or_foreign_cache_entries_are_rebuilt(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    marker = tmp_path / "pwned"
+    with entries(root) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM articles ORDER BY key")]
+        half, flipped, foreign = keys[:3]
+        db.execute("UPDATE articles SET entry = substr(entry, 1, length(entry) / 2) WHERE key = ?", (half,))
+        (entry,) = db.execute("SELECT entry FROM articles WHERE key = ?", (flipped,)).fetchone()
+        middle = len(entry) // 2
+        db.execute("UPDATE articles SET entry = ? WHERE key = ?",
+                   (entry[:middle] + bytes([entry[middle] ^ 1]) + entry[middle + 1:], flipped))
+        db.execute("UPDATE articles SET entry = ? WHERE key = ?", (cache.pack(Boom(marker)), foreign))
+    incremental.forget()  # as in a new process: what this one remembers would hide the cache
+    result = build_site(root)
+    assert result.parsed == 3
+    assert not marker.exists()
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_an_unreadable_cache_database_is_started_afresh(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    for path in (root / ".site-builder-cache").glob("cache.sqlite3*"):
+        path.write_bytes(b"\x00garbage, as after a crash mid-write" * 100)
+    incremental.forget()
+    result = build_site(root)
+    assert result.parsed == len(SITE) - 2
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    first = build_site(root)
+    make_site(root, {"templates/partials/footer.html": "<footer>Nouveau pied de page</footer>\n"})
+    result = build_site(root)
+    assert result.parsed == 0
+    assert result.rendered == first.rendered
+    assert "Nouveau pied de page" in (root / "public/fr/index.html").read_text(encoding="utf-8")
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_config_change_parses_every_article_again(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    make_site(root, {"site.toml": 'base_url = "https://elsewhere.example/"\npage_size = 3\n'})
+    result = build_site(root)
+    assert result.parsed == len(SITE) - 2
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_new_package_version_parses_every_article_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    monkeypatch.setattr("site_builder.incremental.code_fingerprint", lambda: "another version")
+    assert build_site(root).parsed == len(SITE) - 2
+
+
+# --- failures leave the previous output ------------------------------------------------------------
+
+def test_a_write_that_fails_midway_puts_the_previous_output_back(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    before = tree_digest(root / "public")
+    apply(root, STEPS[2][1])  # a new article: new files, changed lists, changed feeds
+    real_rename, calls = os.rename, []
+
+    def failing_rename(src: object, dst: object) -> None:
+        calls.append(src)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device", str(dst))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(sync.os, "rename", failing_rename)
+    with pytest.raises(SiteError, match="previous output was put back"):
+        build_site(root)
+    assert len(calls) == 5
+    assert tree_digest(root / "public") == before
+    assert not sync.journal_of(root / "public").exists()
+
+
+def test_a_build_killed_midway_is_undone_by_the_next_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    apply(root, STEPS[2][1])
+    real_rename, calls = os.rename, []
+
+    def dying_rename(src: object, dst: object) -> None:
+        calls.append(src)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # stands for the process being killed here
+        real_rename(src, dst)
+
+    monkeypatch.setattr(sync.os, "rename", dying_rename)
+    monkeypatch.setattr(sync, "rollback", lambda folder: None)  # killed: no chance to clean up
+    with pytest.raises(KeyboardInterrupt):
+        build_site(root)
+    assert sync.journal_of(root / "public").exists()
+    monkeypatch.undo()
+    build_site(root)
+    assert not sync.journal_of(root / "public").exists()
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+# --- workers ---------------------------------------------------------------------------------------
+
+def big_site(root: Path, count: int) -> Path:
+    files = {f"content/articles/{2015 + i % 9}/n{i:03d}.{'en' if i % 2 else 'fr'}.md":
+             article(f"Article {i}", f"{2015 + i % 9}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                     f"Texte *{i}*.\n\n## Partie\n\n- un\n- deux\n\n> citation {i}", tags=f"[T{i % 7}, U{i % 3}]",
+                     translation_key=f"k{i // 2}")
+             for i in range(count)}
+    return make_site(root, files)
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    root = big_site(tmp_path / "site", 300)
+    parallel: BuildResult = build_site(root, output=tmp_path / "parallel", jobs=2, cache=False)
+    build_site(root, output=tmp_path / "serial", jobs=1, cache=False)
+    assert parallel.parsed == 300 and parallel.rendered > 256  # enough for two workers each time
+    assert tree_digest(tmp_path / "parallel") == tree_digest(tmp_path / "serial")
+
+
+def test_errors_found_by_workers_are_all_reported(tmp_path: Path) -> None:
+    root = big_site(tmp_path, 300)
+    make_site(root, {"content/articles/bad-1.fr.md": "---\ntitle: [\n---\n",
+                     "content/articles/bad-2.fr.md": "---\ndate: 2024-01-01\n---\n"})
+    with pytest.raises(SiteError) as caught:
+        build_site(root, jobs=2)
+    assert [p.path for p in caught.value.problems] == ["content/articles/bad-1.fr.md", "content/articles/bad-2.fr.md"]
