@@ -26,7 +26,8 @@ from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
 from site_builder.parallel import map_in_workers
 from site_builder.parse import parse_article
-from site_builder.render import THEME_DIR, OutputFile, make_environment, render_page
+from site_builder import render as rendering
+from site_builder.render import THEME_DIR, OutputFile, make_environment
 from site_builder.sync import KeptFile, OutputState
 
 log = logging.getLogger(__name__)
@@ -199,4 +200,4 @@ class ReusingRenderer:
 
 
 def _render_with_key(page: views.Page, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
-    return render_page(env, page), renderer.page_key(page)
+    return rendering.render_page(env, page), renderer.page_key(page)

@@ -17,14 +17,14 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from site_builder.cache import OutputRecord, Stat, file_stat
-from site_builder.errors import BuildError, Problem
 from site_builder.render import OutputFile
-from site_builder.write import discard, publish, write_files, write_stage
+from site_builder.write import discard, interrupts_deferred, publish, write_error, write_files, write_stage
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,15 @@ def write_output(outputs: Sequence[OutputFile], state: OutputState, keys: dict[s
     # With search, the index is replaced as a whole once the pages are in place; without, it goes.
     removed = [p for p in state.files if p not in produced and not (index and p.startswith(index_root))]
     with Journal(folder) as journal:
-        journal.apply(writes, removed)
-        if index:
-            index(folder, journal.path / "index")
-            journal.apply(*_index_changes(folder, journal.path / "index", index_root, state))
-        journal.commit()
+        journal.stage(writes)  # Ctrl-C until here puts everything back; from the first swap on, it waits
+        with interrupts_deferred():
+            journal.apply(writes, removed)
+            if index:
+                index(folder, journal.path / "index")
+                bundle_writes, bundle_removed = _index_changes(folder, journal.path / "index", index_root, state)
+                journal.stage(bundle_writes)
+                journal.apply(bundle_writes, bundle_removed)
+            journal.commit()
     for path in writes:
         records[path] = OutputRecord(records[path].key, records[path].digest, file_stat(os.stat(folder / path)))
     return Written(records, tuple(removed), False, len(writes))
@@ -172,8 +176,13 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 # --- the journal ---------------------------------------------------------------------------------
 
-def journal_of(folder: Path) -> Path:
-    return folder.parent / f".{folder.name}.journal"
+def journal_prefix(folder: Path) -> str:
+    return f".{folder.name}.journal-"
+
+
+def journals_of(folder: Path) -> list[Path]:
+    """Journals left beside `folder` by updates that did not finish."""
+    return sorted(folder.parent.glob(journal_prefix(folder) + "*")) if folder.parent.is_dir() else []
 
 
 class Journal:
@@ -181,54 +190,65 @@ class Journal:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.path = journal_of(folder)
-        self.plan: list[tuple[str, str, bool]] = []
+        self.plan: list[tuple[str, str, bool, str]] = []
+        """(path, "write" or "remove", whether it existed, name of the new file in the journal)."""
+        self.staged: dict[str, str] = {}
+        self.committed = False
 
     def __enter__(self) -> Journal:
-        (self.path / "new").mkdir(parents=True)
-        (self.path / "old").mkdir()
+        try:
+            self.path = Path(tempfile.mkdtemp(prefix=journal_prefix(self.folder), dir=self.folder.parent))
+            (self.path / "new").mkdir()
+            (self.path / "old").mkdir()
+        except OSError as exc:
+            raise write_error(self.folder, exc) from exc
         return self
 
+    def stage(self, writes: dict[str, bytes]) -> None:
+        """Write the new files into the journal (the next `apply` swaps them in)."""
+        for path, data in writes.items():
+            self.staged[path] = f"{len(self.staged)}"
+        write_files([(self.path / "new" / self.staged[path], data) for path, data in writes.items()])
+
     def apply(self, writes: dict[str, bytes], removed: Iterable[str]) -> None:
-        """Write `writes` and delete `removed`: new files first into the journal, then swapped in."""
+        """Delete `removed` and swap in the staged `writes`, each previous version kept in the journal."""
         start = len(self.plan)
         # Removals first: a file may make way for a folder of the same name.
-        steps = [(path, "remove", True) for path in removed]
-        steps += [(path, "write", (self.folder / path).exists()) for path in writes]
-        first = start + len(steps) - len(writes)
-        write_files([(self.path / "new" / str(first + i), data) for i, data in enumerate(writes.values())])
+        steps = [(path, "remove", True, "") for path in removed]
+        steps += [(path, "write", (self.folder / path).exists(), self.staged[path]) for path in writes]
         self.plan += steps
         _write_plan(self.path, self.plan)
-        for index, (path, action, existed) in enumerate(steps, start):
+        for index, (path, action, existed, staged) in enumerate(steps, start):
             target = self.folder / path
             if existed:
                 os.rename(target, self.path / "old" / str(index))
             if action == "write":
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(self.path / "new" / str(index), target)
+                os.rename(self.path / "new" / staged, target)
 
     def commit(self) -> None:
         """Keep the changes: drop the previous versions."""
         shutil.rmtree(self.path)
-        _remove_empty_parents(self.folder, [path for path, action, _ in self.plan if action == "remove"])
+        self.committed = True
+        _remove_empty_parents(self.folder, [path for path, action, _, _ in self.plan if action == "remove"])
 
     def __exit__(self, kind: object, exc: BaseException | None, _: object) -> None:
-        if exc is None:
+        if exc is None or self.committed:  # a Ctrl-C held until after the commit changes nothing
             return
-        rollback(self.folder)
+        rollback(self.folder, self.path)
         if isinstance(exc, OSError):
-            raise BuildError([Problem(str(self.folder), None, f"cannot update the site: {exc.strerror} "
-                                      f"({exc.filename}); the previous output was put back")]) from exc
+            raise write_error(self.folder, exc) from exc
 
 
 def update_in_place(folder: Path, writes: dict[str, bytes], removed: Iterable[str]) -> None:
     """Write `writes` and delete `removed` in `folder`, all or nothing (see the module's docstring)."""
     with Journal(folder) as journal:
+        journal.stage(writes)
         journal.apply(writes, removed)
         journal.commit()
 
 
-def _write_plan(journal: Path, plan: list[tuple[str, str, bool]]) -> None:
+def _write_plan(journal: Path, plan: list[tuple[str, str, bool, str]]) -> None:
     """The plan is what a rollback follows; written whole (temporary file, then rename) or not at all."""
     temporary = journal / "plan.json.tmp"
     temporary.write_text(json.dumps(plan), encoding="utf-8")
@@ -237,23 +257,27 @@ def _write_plan(journal: Path, plan: list[tuple[str, str, bool]]) -> None:
 
 def recover(folder: Path) -> None:
     """Undo an update of `folder` that was interrupted, if there is one."""
-    if journal_of(folder).exists():
+    for journal in journals_of(folder):
         log.warning("the last build of %s was interrupted: putting the previous output back", folder)
-        rollback(folder)
+        rollback(folder, journal)
 
 
-def rollback(folder: Path) -> None:
-    """Put back every file the journal of `folder` moved aside, remove the files it added."""
-    journal = journal_of(folder)
+def rollback(folder: Path, journal: Path | None = None) -> None:
+    """Put back every file a journal of `folder` moved aside, remove the files it added."""
+    for journal in [journal] if journal is not None else journals_of(folder):
+        _roll_back(folder, journal)
+
+
+def _roll_back(folder: Path, journal: Path) -> None:
     plan_file = journal / "plan.json"
     plan = json.loads(plan_file.read_text(encoding="utf-8")) if plan_file.exists() else []
     added = []
-    for index, (path, action, existed) in reversed(list(enumerate(plan))):
+    for index, (path, action, existed, staged) in reversed(list(enumerate(plan))):
         target, old = folder / path, journal / "old" / str(index)
         if old.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(old, target)
-        elif action == "write" and not existed and not (journal / "new" / str(index)).exists():
+        elif action == "write" and not existed and not (journal / "new" / staged).exists():
             target.unlink(missing_ok=True)  # it was moved in: the previous output did not have it
             added.append(path)
     _remove_empty_parents(folder, added)

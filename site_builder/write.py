@@ -1,4 +1,5 @@
-"""Writing the site: into a staging folder beside the output, then swapped in whole.
+"""Writing the site on a first build: into a staging folder beside the output, then swapped in
+whole (later builds change only what changed: `sync.py`).
 
 A failed or interrupted build therefore leaves the previous output exactly as it was."""
 
@@ -21,6 +22,8 @@ from site_builder.render import OutputFile
 log = logging.getLogger(__name__)
 
 WRITE_THREADS = 4
+THREADED_WRITES = 1000
+"""From this many files on (a first build of a large site), a few threads write them."""
 PROTECTED_FOLDERS = ("content", "templates", "static", "site_builder", "tests", ".git")
 BUILT_SITE_MARKER = "index.html"
 """Every build writes it: an existing output folder without it was not made by this builder."""
@@ -67,18 +70,14 @@ def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
 
 
 def write_files(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Write each (path, bytes) as a new file (never through an existing link), with a few threads:
-    creating files is slow on many disks, and the threads wait on the disk, not on Python."""
-    def write(item: tuple[Path, bytes]) -> None:
-        with open(item[0], "xb") as handle:
-            handle.write(item[1])
-
-    if len(files) < 64:
-        for item in files:
-            write(item)
+    """Write each (path, bytes) into a folder made for them; many files with a few threads: creating
+    files is slow on many disks, and the threads wait on the disk, not on Python."""
+    if len(files) < THREADED_WRITES:
+        for path, data in files:
+            path.write_bytes(data)
         return
     with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for _ in pool.map(write, files, chunksize=64):
+        for _ in pool.map(lambda item: item[0].write_bytes(item[1]), files, chunksize=64):
             pass
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from site_builder import cache, incremental, sync
 from site_builder.build import BuildResult
 from site_builder.errors import SiteError
-from tests.helpers import article, build_site, make_site, tree_digest
+from tests import helpers
+from tests.helpers import article, make_site, tree_digest
 
 SITE = {
     "site.toml": 'base_url = "https://news.example/archive/"\npage_size = 2\n',
@@ -58,6 +60,12 @@ def fresh_process() -> None:
     incremental.forget()
 
 
+def build_site(root: Path, **options: object) -> BuildResult:
+    """Without search unless asked: Pagefind does not write its index byte-stably."""
+    options.setdefault("search", False)
+    return helpers.build_site(root, **options)
+
+
 def apply(root: Path, changes: dict[str, str | None]) -> None:
     for rel, text in changes.items():
         if text is None:
@@ -94,6 +102,27 @@ def test_incremental_output_equals_a_clean_build_after_every_step(tmp_path: Path
         assert folders(root / "public") == folders(clean), what
         assert_plain_files(root / "public")
         assert result.parsed <= 2, what  # only the edited files were parsed again
+
+
+def test_with_search_the_index_follows_every_step_and_keeps_no_stale_file(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root, search=True)
+    for number, (what, changes) in enumerate(STEPS[:6]):
+        apply(root, changes)
+        build_site(root, search=True)
+        clean = tmp_path / f"clean-{number}"
+        build_site(root, output=clean, cache=False, search=True)
+        ours, theirs = tree_digest(root / "public"), tree_digest(clean)
+        site = {p: d for p, d in ours.items() if not p.startswith("pagefind/")}
+        assert site == {p: d for p, d in theirs.items() if not p.startswith("pagefind/")}, what
+        # Pagefind's file names and bytes vary from run to run; its files and pages do not.
+        assert sorted(Path(p).suffix for p in ours if p.startswith("pagefind/")) == \
+            sorted(Path(p).suffix for p in theirs if p.startswith("pagefind/")), what
+        for lang in ("fr", "en"):
+            entry = json.loads((root / f"public/pagefind/{lang}/pagefind-entry.json").read_text())
+            expected = json.loads((clean / f"pagefind/{lang}/pagefind-entry.json").read_text())
+            assert entry["languages"][lang]["page_count"] == expected["languages"][lang]["page_count"], what
+        assert_plain_files(root / "public")
 
 
 def test_unchanged_site_is_neither_parsed_rendered_nor_written_again(tmp_path: Path) -> None:
@@ -231,11 +260,11 @@ def test_a_write_that_fails_midway_puts_the_previous_output_back(tmp_path: Path,
         real_rename(src, dst)
 
     monkeypatch.setattr(sync.os, "rename", failing_rename)
-    with pytest.raises(SiteError, match="previous output was put back"):
+    with pytest.raises(SiteError, match="previous output was left as it was"):
         build_site(root)
     assert len(calls) == 5
     assert tree_digest(root / "public") == before
-    assert not sync.journal_of(root / "public").exists()
+    assert not sync.journals_of(root / "public")
 
 
 def test_a_build_killed_midway_is_undone_by_the_next_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,13 +280,13 @@ def test_a_build_killed_midway_is_undone_by_the_next_one(tmp_path: Path, monkeyp
         real_rename(src, dst)
 
     monkeypatch.setattr(sync.os, "rename", dying_rename)
-    monkeypatch.setattr(sync, "rollback", lambda folder: None)  # killed: no chance to clean up
+    monkeypatch.setattr(sync, "rollback", lambda *args: None)  # killed: no chance to clean up
     with pytest.raises(KeyboardInterrupt):
         build_site(root)
-    assert sync.journal_of(root / "public").exists()
+    assert sync.journals_of(root / "public")
     monkeypatch.undo()
     build_site(root)
-    assert not sync.journal_of(root / "public").exists()
+    assert not sync.journals_of(root / "public")
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
 
 
