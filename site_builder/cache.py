@@ -36,6 +36,10 @@ FORMAT = b"site-builder-cache 1\n"
 """Header of every stored entry: a change of layout bumps it and old entries are ignored."""
 DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
                 "text-unidecode", "PyYAML", "MarkupSafe")
+KEEP_FACTOR = 3
+"""Entries are pruned (all but those of the current build) once there are this many times more than
+articles: the preview server (at its own URL) and `build` can then share the cache without evicting
+each other's entries."""
 RACY_NS = 2_000_000_000
 """A file modified this close to the moment it was read could change again without its stat
 changing (coarse timestamps): its stat is not trusted next time, its bytes are read again."""
@@ -232,12 +236,12 @@ class Cache:
 
     def put_articles(self, items: Mapping[str, object], keep: set[str]) -> None:
         """Store new entries and drop the ones no article uses any more, in one transaction."""
-        if not items and self._count_articles() <= len(keep):
+        if not items and self._count_articles() <= KEEP_FACTOR * len(keep):
             return
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)",
                                 ((key, pack(value)) for key, value in items.items()))
-            if self._count_articles() > len(keep):
+            if self._count_articles() > KEEP_FACTOR * len(keep):
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
                 self.db.execute("DELETE FROM keep")
                 self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
