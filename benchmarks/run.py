@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -185,7 +185,8 @@ def restore(project: Path, pairs: int) -> None:
     planned = corpus.plan(pairs)
     pair = planned[int(len(planned) * EDITED_PAIR)]
     for lang in ("fr", "en"):
-        (project / corpus.article_path(pair, lang)).write_text(corpus.article_text(pair, lang, planned), encoding="utf-8")
+        text = corpus.article_text(pair, lang, planned)
+        (project / corpus.article_path(pair, lang)).write_text(text, encoding="utf-8")
 
 
 # --- the child: one build, or a warm series --------------------------------------------------------
@@ -273,10 +274,10 @@ def table(args: argparse.Namespace, results: dict) -> str:
         lines.append(f"| cold full build, with search | {fresh('cold_search')} | | |")
     else:
         lines.append("| cold full build, with search | not measured: this build has no search option | | |")
+    rows = [("nothing changed", "noop"), ("one article's body edited", "body"), ("one article's tags edited", "tags")]
+    lines += [f"| {label} | {fresh(key + '_fresh')} | {statistics.median(warm[key]):.2f} s | {TARGETS[key]} |"
+              for label, key in rows]
     lines += [
-        f"| nothing changed | {fresh('noop_fresh')} | {statistics.median(warm['noop']):.2f} s | {TARGETS['noop']} |",
-        f"| one article's body edited | {fresh('body_fresh')} | {statistics.median(warm['body']):.2f} s | {TARGETS['body']} |",
-        f"| one article's tags edited | {fresh('tags_fresh')} | {statistics.median(warm['tags']):.2f} s | {TARGETS['tags']} |",
         f"| peak memory of a cold build, build + workers: RSS summed (PSS) | {results['memory'] / 2**20:.0f} MiB "
         f"({results['memory_pss'] / 2**20:.0f} MiB) | | {TARGETS['memory']} |",
     ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterable
 
 from site_builder import urls
 from site_builder.config import SiteConfig

@@ -7,7 +7,7 @@ import gc
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from site_builder import incremental, search, urls
@@ -173,7 +173,7 @@ def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, 
     gc.freeze()  # what is loaded lives until the end: the collector need not walk it again and again
     if problems and not options.keep_going:
         raise ContentError(problems)
-    now = None if options.future else (options.now or datetime.now(timezone.utc))
+    now = None if options.future else (options.now or datetime.now(UTC))
     registry = load_tag_registry(config)
     # model
     site = assemble(publishable(articles, options.drafts, now), config, registry)

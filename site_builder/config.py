@@ -6,7 +6,7 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,10 +102,15 @@ class SiteConfig:
         return replace(self, base_url=url)
 
 
-@lru_cache(maxsize=None)
 def hashed_fields(cls: type) -> tuple[str, ...]:
     """Names of the fields a frozen record's hash covers: those compared and not marked `hash=False`."""
-    return tuple(f.name for f in fields(cls) if f.compare and f.hash is not False)
+    names = _HASHED_FIELDS.get(cls)
+    if names is None:
+        names = _HASHED_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.compare and f.hash is not False)
+    return names
+
+
+_HASHED_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {

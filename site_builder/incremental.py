@@ -16,9 +16,18 @@ from pathlib import Path
 
 import jinja2
 
+from site_builder import render as rendering
 from site_builder import urls, views
-from site_builder.cache import (Cache, SourceRecord, code_fingerprint, config_fingerprint, digest,
-                                file_stat, folder_fingerprint, now_ns)
+from site_builder.cache import (
+    Cache,
+    SourceRecord,
+    code_fingerprint,
+    config_fingerprint,
+    digest,
+    file_stat,
+    folder_fingerprint,
+    now_ns,
+)
 from site_builder.config import SiteConfig
 from site_builder.content import Source, find_sources
 from site_builder.content import read_source as content_read_source
@@ -26,7 +35,6 @@ from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
 from site_builder.parallel import map_in_workers
 from site_builder.parse import parse_article
-from site_builder import render as rendering
 from site_builder.render import THEME_DIR, OutputFile, make_environment
 from site_builder.sync import KeptFile, OutputState
 
@@ -54,7 +62,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
     new = dict(unsaved)
-    for source, result in zip(misses, map_in_workers(partial(_parse, config=config), misses, jobs)):
+    for source, result in zip(misses, map_in_workers(partial(_parse, config=config), misses, jobs), strict=True):
         if isinstance(result, Article):
             new[keys[source.rel]] = result
         else:
@@ -180,7 +188,7 @@ class ReusingRenderer:
             else:
                 todo.append(index)
         done = map_in_workers(partial(_render_with_key, env=env, renderer=self), [pages[i] for i in todo], self.jobs)
-        for index, (output, key) in zip(todo, done):
+        for index, (output, key) in zip(todo, done, strict=True):
             outputs[index] = output
             self.keys[output.path] = key
         _Memory.pages = {page.path: (page, self.context, self.keys[urls.output_file(page.path)]) for page in pages}

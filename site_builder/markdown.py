@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import unescape
 from functools import lru_cache
+from html import unescape
+from typing import Final
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from slugify import slugify
 
@@ -29,7 +30,7 @@ NOT_NESTING = frozenset({
 # python-slugify's default backend tries to import `unidecode` on every call with non-ASCII text
 # (~150 µs each when it is not installed); naming the backend is 15× faster and makes slugs the
 # same whether or not `unidecode` happens to be installed.
-TRANSLITERATION = "text-unidecode"
+TRANSLITERATION: Final = "text-unidecode"
 
 # Raw HTML that survives `raw_html = "sanitize"`: what articles need (tables, figures, details,
 # images, links), never scripts, styles, frames, forms or event handlers.

@@ -10,8 +10,9 @@ import gc
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import site_builder.cache  # noqa: F401 - registers how the model's mappings cross processes
 
@@ -60,7 +61,7 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) ->
         _work = None
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list[object]:
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _work is not None, "worker started without a job"
     function, items = _work
     return [function(items[index]) for index in range(*bounds)]

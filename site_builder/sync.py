@@ -18,9 +18,9 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from site_builder.cache import OutputRecord, Stat, file_stat
 from site_builder.render import OutputFile
@@ -206,7 +206,7 @@ class Journal:
 
     def stage(self, writes: dict[str, bytes]) -> None:
         """Write the new files into the journal (the next `apply` swaps them in)."""
-        for path, data in writes.items():
+        for path in writes:
             self.staged[path] = f"{len(self.staged)}"
         write_files([(self.path / "new" / self.staged[path], data) for path, data in writes.items()])
 
@@ -264,8 +264,8 @@ def recover(folder: Path) -> None:
 
 def rollback(folder: Path, journal: Path | None = None) -> None:
     """Put back every file a journal of `folder` moved aside, remove the files it added."""
-    for journal in [journal] if journal is not None else journals_of(folder):
-        _roll_back(folder, journal)
+    for found in [journal] if journal is not None else journals_of(folder):
+        _roll_back(folder, found)
 
 
 def _roll_back(folder: Path, journal: Path) -> None:

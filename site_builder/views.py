@@ -245,8 +245,12 @@ def article_page(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
     return _article_page(cfg, article, own)
 
 
+OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+"""The labels of an article's own tags, hashable: (tag key, ((language, label), ...)), ..."""
+
+
 @lru_cache(maxsize=MEMO_SIZE)
-def _article_page(cfg: SiteConfig, article: Article, own_labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> Page:
+def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> Page:
     labels = {key: dict(names) for key, names in own_labels}
     versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
     chrome = replace(make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions),

@@ -12,9 +12,9 @@ import shutil
 import signal
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from site_builder.errors import BuildError, ConfigError, Problem
 from site_builder.render import OutputFile

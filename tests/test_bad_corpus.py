@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from site_builder.cache import CACHE_DIR
-
 from site_builder.errors import SiteError
 from tests.helpers import build_site, tree_digest
 from tests.safety import unsafe_markup_in
