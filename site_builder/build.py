@@ -170,7 +170,7 @@ def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, 
     # problem in every file is collected before giving up (or going on without them).
     articles, problems, reuse.parsed = incremental.load_articles(config, reuse.cache, reuse.jobs)
     reuse.clock.lap("load + parse")
-    gc.freeze()  # what is loaded lives until the end: the collector need not walk it again and again
+    reuse.freeze()
     if problems and not options.keep_going:
         raise ContentError(problems)
     now = None if options.future else (options.now or datetime.now(UTC))
@@ -196,11 +196,14 @@ class Reuse:
     """What a build may take from earlier ones (the cache, the output folder as the last build
     left it), its worker processes, and its timings."""
 
-    def __init__(self, cache: Cache | None, jobs: int, clock: Stopwatch):
+    def __init__(self, cache: Cache | None, jobs: int, clock: Stopwatch, owned: bool = False):
         self.cache, self.jobs, self.clock = cache, jobs, clock
         self.state: OutputState | None = None
         self.renderer = incremental.ReusingRenderer(None, "", jobs)
         self.parsed = 0
+        self.owned = owned
+        """True when the build that made it will `close` it."""
+        self.frozen = False
 
     @classmethod
     def open(cls, options: BuildOptions, started: float, output: bool = True) -> Reuse:
@@ -212,7 +215,7 @@ class Reuse:
                                   f"{options.output_dir}, which every build rewrites: keep it out (the default "
                                   "is PROJECT/.site-builder-cache)")
             cache = Cache(options.cache_folder)
-        reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started))
+        reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started), owned=True)
         if output:
             out_dir = options.output_dir
             reuse.state = scan(out_dir, cache.outputs(out_dir.resolve()) if cache else {})
@@ -221,8 +224,16 @@ class Reuse:
     def output_state(self, out_dir: Path) -> OutputState:
         return self.state if self.state is not None else scan(out_dir, {})
 
+    def freeze(self) -> None:
+        """What is loaded lives until the end of the build: the collector need not walk it again and
+        again (undone by `close`)."""
+        if self.owned:
+            gc.freeze()
+            self.frozen = True
+
     def close(self) -> None:
-        gc.unfreeze()
+        if self.frozen:
+            gc.unfreeze()
         if self.cache:
             self.cache.close()
 

@@ -50,7 +50,11 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) ->
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     log.debug("%d items in %d chunks on %d workers", len(items), len(bounds), workers)
     _work = (function, items)
-    gc.freeze()  # the workers then leave the inherited objects alone: fewer copied pages, less memory
+    # Frozen objects are left alone by the workers' collector: fewer copied pages, less memory.
+    # (A build freezes what it has loaded already; only freeze, and thaw, if nothing is.)
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             results: list[R] = []
@@ -59,6 +63,8 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) ->
             return results
     finally:
         _work = None
+        if freezing:
+            gc.unfreeze()
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
