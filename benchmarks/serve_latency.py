@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true", help="measure the event only")
+    parser.add_argument("--no-search", action="store_true", help="serve without the search index")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="serve-latency-") as tmp:
@@ -112,7 +113,8 @@ def main() -> None:
         started = time.perf_counter()
         target = generate(project, args.articles)
         print(f"generated {args.articles} articles in {time.perf_counter() - started:.1f} s")
-        command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
+        command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0",
+                   *(["--no-search"] if args.no_search else [])]
         process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
         try:
             log = ServerLog(process)

@@ -1,6 +1,9 @@
 """`serve`: build into a temporary folder, serve it on 127.0.0.1, rebuild on every change and reload
 the open tabs (Server-Sent Events); show build errors in the browser over the last good site.
 
+The search index is refreshed right after each good build, once the tabs have reloaded, into a folder
+of its own served as `/pagefind/`: an edit shows at once, and search catches up a moment later.
+
 Requests wait while a build runs, so a browser never sees a half-built site; the reload script and
 the error overlay are added to served HTML only, never to the build output."""
 
@@ -20,6 +23,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
+from site_builder import search, urls
 from site_builder.build import BuildOptions, BuildResult, build
 from site_builder.errors import ConfigError, Problem, SiteError
 from site_builder.serve_http import (
@@ -86,6 +90,10 @@ class Preview:
         self.server = PreviewServer((options.host, options.port), self)
         self.workdir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
         self.site_dir = self.workdir / "site"
+        self.search_dir = self.workdir / "search"
+        """The search bundles, served as /pagefind/ (kept out of site/, which the builds own)."""
+        self.indexing = False
+        """True while the search index is being refreshed: requests for /pagefind/ wait."""
         self.changed = threading.Condition()
         self.one_build = threading.Lock()
         """Builds never overlap: they share the output folder."""
@@ -111,8 +119,12 @@ class Preview:
 
     def build_options(self) -> BuildOptions:
         """The build the preview runs: the site served at its own URL, into the temporary folder."""
+        # Workers are forked; once the server and watcher threads run, a fork could copy a lock one of
+        # them holds into a child that then waits forever. So only the first build (before any thread
+        # starts) uses workers; an edit re-renders a few pages, which workers would not speed up anyway.
+        jobs = 1 if self.threads else None
         return BuildOptions(project=self.options.project, output=self.site_dir, base_url=self.url,
-                            drafts=self.options.drafts, search=self.options.search)
+                            drafts=self.options.drafts, search=False, jobs=jobs)
 
     def start(self) -> None:
         """Build once, then serve and watch; return when the watcher is in place.
@@ -150,7 +162,10 @@ class Preview:
                 self.building = True
             started = time.perf_counter()
             result, problems = self._try_build()
-            self._finish(problems)
+            reindex = result is not None and self.options.search
+            self._finish(problems, reindex)
+            if result is not None and reindex:
+                self._index(result)
         if result is not None:
             count = len(result.warnings)
             warned = f", {count} warning{'s' if count > 1 else ''} (see `site-builder check`)" if count else ""
@@ -167,9 +182,26 @@ class Preview:
             return None, (Problem("site-builder", None, f"the build crashed: {type(exc).__name__}: {exc} "
                                   "(run with --debug for the traceback)"),)
 
-    def _finish(self, problems: tuple[Problem, ...]) -> None:
+    def _index(self, result: BuildResult) -> None:
+        """Index the site just built into a new bundle folder, then swap it in for /pagefind/."""
+        fresh = self.workdir / "search-next"
+        shutil.rmtree(fresh, ignore_errors=True)
+        try:
+            search.index_site(self.site_dir, [lang for lang, n in result.articles.items() if n], fresh)
+            shutil.rmtree(self.search_dir, ignore_errors=True)
+            fresh.mkdir(exist_ok=True)  # no articles, no bundle: the search page says search is unavailable
+            fresh.rename(self.search_dir)
+        except SiteError as exc:
+            self.echo("; ".join(str(p) for p in exc.problems) + " (search keeps its previous index)")
+        finally:
+            with self.changed:
+                self.indexing = False
+                self.changed.notify_all()
+
+    def _finish(self, problems: tuple[Problem, ...], reindex: bool) -> None:
         with self.changed:
             self.building = False
+            self.indexing = reindex  # set with the new version, so no request sees the old index with it
             self.builds += 1
             if not problems:
                 self.version += 1
@@ -206,8 +238,10 @@ class Preview:
         if target is None:
             return Response(HTTPStatus.BAD_REQUEST, b"Bad request: malformed or unsafe path\n")
         segments, is_folder = target
+        in_index = segments[:1] == [urls.search_bundle_root().strip("/")]
         with self.changed:
-            if not self.changed.wait_for(lambda: not self.building, REQUEST_WAIT_SECONDS):
+            if not self.changed.wait_for(lambda: not self.building and not (in_index and self.indexing),
+                                         REQUEST_WAIT_SECONDS):
                 return Response(HTTPStatus.SERVICE_UNAVAILABLE, b"The site is still building\n")
             response = self._lookup(segments, is_folder, raw_path)
             version, problems = self.version, self.problems
@@ -219,7 +253,8 @@ class Preview:
     def _lookup(self, segments: list[str], is_folder: bool, raw_path: str) -> Response:
         if self.version == 0:  # the first build failed: there is no site yet
             return Response(HTTPStatus.INTERNAL_SERVER_ERROR, ERROR_PAGE, "text/html; charset=utf-8")
-        found = find_file(self.site_dir, segments)
+        in_index = segments[:1] == [urls.search_bundle_root().strip("/")]
+        found = find_file(self.search_dir, segments[1:]) if in_index else find_file(self.site_dir, segments)
         if found is not None and found.is_dir():
             if not is_folder:
                 query = raw_path.partition("?")[2]

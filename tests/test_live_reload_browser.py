@@ -46,3 +46,28 @@ def test_an_open_page_follows_edits_errors_and_fixes(browser, preview: Preview) 
         assert page.locator(f"#{OVERLAY_ID}").count() == 0
     finally:
         page.close()
+
+
+SEARCH = """async (word) => {
+    const pagefind = await import('/pagefind/fr/pagefind.js');
+    await pagefind.init();
+    const found = await pagefind.search(word);
+    return Promise.all(found.results.map(r => r.data().then(d => d.url)));
+}"""
+
+
+def test_search_in_the_preview_follows_edits(browser, preview: Preview) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{preview.url}fr/search/")
+        assert page.evaluate(SEARCH, "premier") == ["/fr/2024/11/a/"]
+        (preview.options.project / A).write_text(article("Titre", body="Un ornithorynque."), encoding="utf-8")
+        page.get_by_text("Recherche").first.wait_for(timeout=WAIT_MS)  # the tab reloads on the new version
+        page.wait_for_function(f"fetch('/fr/2024/11/a/').then(r => r.text()).then(t => t.includes('ornithorynque'))",
+                               timeout=WAIT_MS)
+        # The index is refreshed right after the reload; a request for it waits until it is ready.
+        page.goto(f"{preview.url}fr/search/")
+        assert page.evaluate(SEARCH, "ornithorynque") == ["/fr/2024/11/a/"]
+        assert page.evaluate(SEARCH, "premier") == []
+    finally:
+        page.close()
