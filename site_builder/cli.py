@@ -58,7 +58,8 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 
 @main.command(name="build")
 @PROJECT
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: PROJECT/public).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: PROJECT/public).")
 @click.option("--base-url", help="Absolute URL the site is published at, e.g. https://user.github.io/archive/.")
 @click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -140,7 +141,7 @@ def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, r
         else:
             moment = datetime.fromisoformat(text.replace(" ", "T", 1))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        moment.astimezone(timezone.utc).astimezone(tz)  # years 1 and 9999 may not survive the move
+        moment.astimezone(UTC).astimezone(tz)  # years 1 and 9999 may not survive the move
     except (ValueError, OverflowError) as exc:
         problem(key, f"`{key}` is `{value}`, which is not a real date ({exc})")
         return None

@@ -4,10 +4,10 @@ templates, feeds and the sitemap through `feeds` and `sitemap`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import jinja2
 
@@ -79,7 +79,8 @@ def render_page(env: jinja2.Environment, page: views.Page) -> OutputFile:
             count_label=partial(i18n.count_label, page.chrome.lang),
         )
     except jinja2.TemplateSyntaxError as exc:
-        raise BuildError([Problem(f"templates/{exc.name or page.template}", exc.lineno, exc.message or str(exc))]) from exc
+        where = f"templates/{exc.name or page.template}"
+        raise BuildError([Problem(where, exc.lineno, exc.message or str(exc))]) from exc
     except jinja2.TemplateError as exc:
         line = _template_line(exc)
         raise BuildError([Problem(f"templates/{page.template}", line,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from site_builder.config import SiteConfig, _key_line
 from site_builder.content import is_link_outside

@@ -319,7 +319,8 @@ def year_page(cfg: SiteConfig, archive: YearArchive, site: Site) -> Page:
     path = urls.year(lang, year)
     versions = {code: urls.year(code, year) for code in cfg.language_codes
                 if any(y.year == year for y in site.years[code])}
-    chrome = make_chrome(cfg, lang, path, i18n.t(lang, "year_title", year=year), cfg.language(lang).description, versions)
+    title = i18n.t(lang, "year_title", year=year)
+    chrome = make_chrome(cfg, lang, path, title, cfg.language(lang).description, versions)
     locale = cfg.language(lang).locale
     months: dict[int, list[Card]] = {}
     for article in archive.articles:
@@ -403,7 +404,8 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
     )
     nav = (
         Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=path == urls.home(lang)),
-        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"), current=path.startswith(urls.tags_index(lang))),
+        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"),
+             current=path.startswith(urls.tags_index(lang))),
         Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=path == urls.archives(lang)),
     )
     return Chrome(

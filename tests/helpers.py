@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+
+# A fixed "now" so that tests never depend on the clock.
+from datetime import UTC, datetime
 from pathlib import Path
 
 from site_builder.build import BuildOptions, BuildResult, build
 
-# A fixed "now" so that tests never depend on the clock.
-from datetime import datetime, timezone
-
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def make_site(root: Path, files: dict[str, str | bytes]) -> Path:

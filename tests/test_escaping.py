@@ -68,7 +68,8 @@ def assert_holds_payload_exactly(data: object, where: str) -> None:
 
 
 def test_script_in_body_is_removed_by_default(tmp_path: Path) -> None:
-    body = "Texte <script>alert(1)</script> <img src=x onerror=alert(2)> [l](javascript:alert(3))\n\n<iframe src=x></iframe>"
+    body = ("Texte <script>alert(1)</script> <img src=x onerror=alert(2)> [l](javascript:alert(3))"
+            "\n\n<iframe src=x></iframe>")
     make_site(tmp_path, {A: article(body=body)})
     build_site(tmp_path)
     html = (tmp_path / "public/fr/2024/11/a/index.html").read_text()

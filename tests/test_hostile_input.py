@@ -7,8 +7,8 @@ import signal
 import subprocess
 import sys
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -168,7 +168,8 @@ def test_linked_article_outside_the_project_is_reported_and_never_published(tmp_
 def test_linked_folder_is_reported_and_never_followed(tmp_path: Path) -> None:
     project = outside_and_inside(tmp_path)
     (project / "content/articles/leak").symlink_to(tmp_path / "outside/articles", target_is_directory=True)
-    with pytest.raises(SiteError, match="content/articles/leak: is a link to a folder; links to folders are not followed"):
+    message = "content/articles/leak: is a link to a folder; links to folders are not followed"
+    with pytest.raises(SiteError, match=message):
         build_site(project)
     build_site(project, keep_going=True)
     assert "SECRET-CONTENT" not in output_text(project)

@@ -63,7 +63,7 @@ def test_search_in_the_preview_follows_edits(browser, preview: Preview) -> None:
         assert page.evaluate(SEARCH, "premier") == ["/fr/2024/11/a/"]
         (preview.options.project / A).write_text(article("Titre", body="Un ornithorynque."), encoding="utf-8")
         page.get_by_text("Recherche").first.wait_for(timeout=WAIT_MS)  # the tab reloads on the new version
-        page.wait_for_function(f"fetch('/fr/2024/11/a/').then(r => r.text()).then(t => t.includes('ornithorynque'))",
+        page.wait_for_function("fetch('/fr/2024/11/a/').then(r => r.text()).then(t => t.includes('ornithorynque'))",
                                timeout=WAIT_MS)
         # The index is refreshed right after the reload; a request for it waits until it is ready.
         page.goto(f"{preview.url}fr/search/")

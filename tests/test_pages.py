@@ -16,8 +16,10 @@ FILES = {
         feedback_url = "https://forms.example/new?u={url}&t={title}&l={lang}"
     """,
     "content/tags.toml": '[defense]\nfr = "Défense"\nen = "Defence"\n',
-    "content/articles/2024/11/ukraine.fr.md": article("L'Ukraine & l'Europe", "2024-11-27", author="Alice", tags="[Défense, Europe]"),
-    "content/articles/2024/11/ukraine.en.md": article("Ukraine and Europe", "2024-11-27", tags="[Defence]", translation_key="ukraine"),
+    "content/articles/2024/11/ukraine.fr.md": article("L'Ukraine & l'Europe", "2024-11-27", author="Alice",
+                                                       tags="[Défense, Europe]"),
+    "content/articles/2024/11/ukraine.en.md": article("Ukraine and Europe", "2024-11-27", tags="[Defence]",
+                                                       translation_key="ukraine"),
     "content/articles/2024/12/seul.fr.md": article("Seul", "2024-12-01", tags="[Europe]"),
     "content/articles/2023/01/ancien.fr.md": article("Ancien", "2023-01-05"),
 }

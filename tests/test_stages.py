@@ -71,7 +71,8 @@ def test_url_follows_the_local_publication_month(tmp_path: Path) -> None:
 
 
 def test_summary_defaults_to_the_first_paragraph_as_plain_text(tmp_path: Path) -> None:
-    parsed = parse(tmp_path, "content/articles/a.fr.md", article(body="## Titre\n\nUn *premier* [lien](/x/) &amp; `code`.\n\nSecond."))
+    body = "## Titre\n\nUn *premier* [lien](/x/) &amp; `code`.\n\nSecond."
+    parsed = parse(tmp_path, "content/articles/a.fr.md", article(body=body))
     assert parsed.summary == "Un premier lien & code." and not parsed.summary_given
 
 
