@@ -266,12 +266,15 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
     chunks = paginate(articles, cfg.page_size)
     for number, chunk in enumerate(chunks, start=1):
         path = path_of(lang, number)
-        versions = versions_of(number) if versions_of else {code: path_of(code, number) for code in cfg.language_codes}
-        if number > 1:
+        if number > 1:  # later pages have no counterpart in another language
             versions = {lang: path}
+        elif versions_of:
+            versions = versions_of(number)
+        else:
+            versions = {code: path_of(code, number) for code in cfg.language_codes}
         title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=len(chunks))}"
-        chrome = make_chrome(cfg, lang, path, title if path != urls.home(lang) else "", cfg.language(lang).description,
-                             versions, feed)
+        own_title = title if path != urls.home(lang) else ""  # a home page is titled by the site's name
+        chrome = make_chrome(cfg, lang, path, own_title, cfg.language(lang).description, versions, feed)
         pagination = Pagination(
             number, len(chunks),
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
