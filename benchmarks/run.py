@@ -96,6 +96,7 @@ def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = 
     if clean:
         for folder in (project / "public", project / ".site-builder-cache"):
             shutil.rmtree(folder, ignore_errors=True)
+        settle()
     command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--pairs", str(pairs or args.pairs),
                "--runs", str(args.runs), "--dir", str(project), "--jobs", str(args.jobs or 0)]
     if variant:
@@ -112,6 +113,31 @@ def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = 
     result.update(wall=time.perf_counter() - started, peak_rss=sampler.peak, peak_pss=sampler.peak_pss)
     print(f"  {mode:<12} {describe(result)}", flush=True)
     return result
+
+
+def settle(quiet_for: float = 1.0, limit: float = 20.0) -> None:
+    """Flush and wait until the disks have been idle for `quiet_for` seconds: deleting the last
+    build's 13,000 files keeps an ext4 disk mounted with `discard` busy for seconds afterwards, which
+    would otherwise be counted in the next build's writing."""
+    os.sync()
+    deadline = time.monotonic() + limit
+    last = disk_counters()
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = disk_counters()
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_for:
+            return
+
+
+def disk_counters() -> str:
+    """Every disk's I/O counters (/proc/diskstats); '' where there is no such file."""
+    try:
+        return Path("/proc/diskstats").read_text()
+    except OSError:
+        return ""
 
 
 def describe(result: dict) -> str:

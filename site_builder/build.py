@@ -204,6 +204,12 @@ class Reuse:
         self.owned = owned
         """True when the build that made it will `close` it."""
         self.frozen = False
+        self.collecting = False
+        if owned and gc.isenabled():
+            # A build allocates millions of small records that live until its end and form no cycles:
+            # the cyclic collector would walk them again and again for nothing (~40% of rendering).
+            gc.disable()
+            self.collecting = True
 
     @classmethod
     def open(cls, options: BuildOptions, started: float, output: bool = True) -> Reuse:
@@ -218,7 +224,11 @@ class Reuse:
         reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started), owned=True)
         if output:
             out_dir = options.output_dir
-            reuse.state = scan(out_dir, cache.outputs(out_dir.resolve()) if cache else {})
+            try:
+                reuse.state = scan(out_dir, cache.outputs(out_dir.resolve()) if cache else {})
+            except BaseException:
+                reuse.close()
+                raise
         return reuse
 
     def output_state(self, out_dir: Path) -> OutputState:
@@ -234,6 +244,8 @@ class Reuse:
     def close(self) -> None:
         if self.frozen:
             gc.unfreeze()
+        if self.collecting:
+            gc.enable()
         if self.cache:
             self.cache.close()
 

@@ -69,7 +69,7 @@ def test_write_failing_half_way_keeps_the_previous_output(tmp_path: Path, monkey
     before = built(site_of(tmp_path, 100))
     site_of(tmp_path, 100, title="Changed")
     error = OSError(code, os.strerror(code), "fr/index.html")
-    monkeypatch.setattr(Path, "write_bytes", fail_on_call(FAIL_AT, error, Path.write_bytes))
+    monkeypatch.setattr(write, "write_file", fail_on_call(FAIL_AT, error, write.write_file))
     with pytest.raises(BuildError, match=f"cannot write the site: {os.strerror(code)}"):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
@@ -100,7 +100,7 @@ def test_swap_failing_puts_the_previous_output_back(tmp_path: Path, monkeypatch:
 def test_ctrl_c_while_writing_keeps_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = built(site_of(tmp_path, 100))
     site_of(tmp_path, 100, title="Changed")
-    monkeypatch.setattr(Path, "write_bytes", fail_on_call(FAIL_AT, KeyboardInterrupt(), Path.write_bytes))
+    monkeypatch.setattr(write, "write_file", fail_on_call(FAIL_AT, KeyboardInterrupt(), write.write_file))
     with pytest.raises(KeyboardInterrupt):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
@@ -131,18 +131,19 @@ def test_ctrl_c_during_the_swap_waits_for_the_swap(tmp_path: Path, monkeypatch: 
 PAUSING_BUILD = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
+    from site_builder import write
     from site_builder.cli import main
 
     where = sys.argv[2]
-    original_write, original_rename = Path.write_bytes, os.rename
+    original_write, original_rename = write.write_file, os.rename
     writes, paused = [], []
 
-    def write_bytes(self, data):
-        writes.append(self)
+    def write_file(path, data):
+        writes.append(path)
         if where == "write" and len(writes) == 57:
             print("paused", flush=True)
             time.sleep(60)
-        return original_write(self, data)
+        return original_write(path, data)
 
     def rename(src, dst):
         original_rename(src, dst)
@@ -152,7 +153,7 @@ PAUSING_BUILD = textwrap.dedent("""
             print("paused", flush=True)
             time.sleep(2)
 
-    Path.write_bytes, os.rename = write_bytes, rename
+    write.write_file, os.rename = write_file, rename
     main(["build", sys.argv[1]])
 """)
 

@@ -129,3 +129,21 @@ def test_404_page_speaks_both_languages(demo: Path) -> None:
     assert 'lang="fr"' in html and 'lang="en"' in html
     assert "Page introuvable" in html and "Page not found" in html
     assert 'href="/site-builder/assets/style.css"' in html
+
+
+def test_sitemap_escapes_what_urls_may_hold_and_parses_back_exactly() -> None:
+    from datetime import UTC, datetime
+
+    from site_builder import sitemap
+    from site_builder.views import Link
+
+    cfg = load_config(ROOT)
+    loc = 'https://news.example/a?b=1&c=<2>'
+    alternates = (Link('https://news.example/x?y="1"&z=2', "fr", "fr"), Link("https://news.example/\ttab", "en", "en"))
+    entry = sitemap.url_entry(cfg, loc, datetime(2024, 11, 29, tzinfo=UTC), alternates)
+    document = f'<urlset xmlns="{sitemap.SITEMAP}" xmlns:xhtml="{sitemap.XHTML}">\n{entry}</urlset>'
+    url = ET.fromstring(document).find("s:url", SITEMAP_NS)
+    assert url is not None
+    assert url.findtext("s:loc", namespaces=SITEMAP_NS) == loc
+    assert [(x.get("hreflang"), x.get("href")) for x in url.findall("x:link", SITEMAP_NS)] == \
+        [(a.lang, a.href) for a in alternates]
