@@ -86,7 +86,9 @@ def growth(args: argparse.Namespace, results: dict[str, object]) -> dict[str, fl
     project = args.dir / f"corpus-{big}"
     corpus.generate(project, big)
     run = run_child(args, project, "cold", clean=True, pairs=big)
-    small = statistics.median(r["build"] for r in results["cold"])  # type: ignore[union-attr]
+    cold = results["cold"]
+    assert isinstance(cold, list)
+    small = statistics.median(r["build"] for r in cold)
     return {"pairs": big, "seconds": run["build"], "ratio": run["build"] / small, "peak_rss": run["peak_rss"]}
 
 
