@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from site_builder import incremental, search, urls
+from site_builder import incremental, last_build, search, urls
 from site_builder.assemble import assemble, publishable
-from site_builder.cache import CACHE_DIR, Cache
+from site_builder.cache import CACHE_DIR, Cache, config_fingerprint
 from site_builder.check import promote, review
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
@@ -96,6 +96,12 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_dir(out_dir, options.project)
     reuse = Reuse.open(options, started)
     try:
+        # nothing it depends on changed since the last build into this folder: that build stands.
+        last = reuse.last_build(options)
+        if last is not None:
+            if options.strict and last.warnings:
+                raise ContentError(promote(last.warnings))
+            return last
         site, outputs, found = prepare(options, link_severity="warning", reuse=reuse)
         left_out = [p for p in found if p.severity == "error"]
         warnings = [p for p in found if p.severity == "warning"]
@@ -110,21 +116,23 @@ def build(options: BuildOptions) -> BuildResult:
         if reuse.cache:
             reuse.cache.put_outputs(out_dir.resolve(), written.records, written.removed, written.replaced_all)
         reuse.clock.lap("write")
+        result = BuildResult(
+            output=out_dir,
+            articles={lang: len(site.by_lang[lang]) for lang in site.config.language_codes},
+            pages=sum(1 for o in outputs if o.path.endswith(".html")),
+            files=len(outputs),
+            seconds=time.perf_counter() - started,
+            warnings=tuple(warnings),
+            problems=tuple(sort_problems(left_out)),
+            parsed=reuse.parsed,
+            rendered=reuse.renderer.rendered,
+            written=written.files_written,
+            timings=tuple(reuse.clock.laps),
+        )
+        reuse.remember(options, site.config, result)
     finally:
         reuse.close()
-    return BuildResult(
-        output=out_dir,
-        articles={lang: len(site.by_lang[lang]) for lang in site.config.language_codes},
-        pages=sum(1 for o in outputs if o.path.endswith(".html")),
-        files=len(outputs),
-        seconds=time.perf_counter() - started,
-        warnings=tuple(warnings),
-        problems=tuple(sort_problems(left_out)),
-        parsed=reuse.parsed,
-        rendered=reuse.renderer.rendered,
-        written=written.files_written,
-        timings=tuple(reuse.clock.laps),
-    )
+    return result
 
 
 def check_site(options: BuildOptions) -> list[Problem]:
@@ -174,6 +182,7 @@ def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, 
     if problems and not options.keep_going:
         raise ContentError(problems)
     now = None if options.future else (options.now or datetime.now(UTC))
+    reuse.horizon = last_build.horizon(articles, options.drafts, now)
     registry = load_tag_registry(config)
     # model
     site = assemble(publishable(articles, options.drafts, now), config, registry)
@@ -204,6 +213,9 @@ class Reuse:
         self.owned = owned
         """True when the build that made it will `close` it."""
         self.frozen = False
+        self.started = clock.last
+        self.horizon: str | None = None
+        """The earliest date of an article left out for being in the future (see `last_build`)."""
         self.collecting = False
         if owned and gc.isenabled():
             # A build allocates millions of small records that live until its end and form no cycles:
@@ -230,6 +242,42 @@ class Reuse:
                 reuse.close()
                 raise
         return reuse
+
+    def last_build(self, options: BuildOptions) -> BuildResult | None:
+        """The last build into the output folder, if it still stands (see `last_build`)."""
+        if self.cache is None or self.state is None:
+            return None
+        folder = options.output_dir.resolve()
+        record = last_build.load(self.cache, folder)
+        if record is None:
+            return None
+        config = load_site_config(options)
+        inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
+                                               self.cache.sources(config.root))
+        if inputs is None or not record.still_holds(inputs, last_build.output_fingerprint(self.state.files),
+                                                    None if options.future else (options.now or datetime.now(UTC))):
+            return None
+        self.clock.lap("unchanged")
+        log.debug("nothing changed since the last build of %s", folder)
+        return BuildResult(output=options.output_dir, articles=record.articles, pages=record.pages,
+                           files=record.files, seconds=time.perf_counter() - self.started,
+                           warnings=record.warning_problems(), timings=tuple(self.clock.laps))
+
+    def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult) -> None:
+        """Keep what the next build needs to know that nothing changed (nothing after a build that
+        left articles out)."""
+        if self.cache is None:
+            return
+        folder = options.output_dir.resolve()
+        inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
+                                               self.cache.sources(config.root))
+        if inputs is None or result.problems:
+            last_build.save(self.cache, folder, None)
+            return
+        output = last_build.output_fingerprint(scan(folder, {}).files)
+        last_build.save(self.cache, folder, last_build.Record(
+            inputs, output, self.horizon, dict(result.articles), result.pages, result.files,
+            [(p.path, p.line, p.message, p.severity) for p in result.warnings]))
 
     def output_state(self, out_dir: Path) -> OutputState:
         return self.state if self.state is not None else scan(out_dir, {})

@@ -182,6 +182,7 @@ CREATE TABLE IF NOT EXISTS sources (root TEXT, rel TEXT, stat TEXT, digest TEXT,
                                     PRIMARY KEY (root, rel));
 CREATE TABLE IF NOT EXISTS outputs (folder TEXT, path TEXT, key TEXT, digest TEXT, stat TEXT,
                                     PRIMARY KEY (folder, path));
+CREATE TABLE IF NOT EXISTS builds (folder TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 
 
@@ -285,6 +286,17 @@ class Cache:
                                     ((str(folder), path) for path in removed))
             self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
                                 ((str(folder), p, r.key, r.digest, _text(r.stat)) for p, r in changed.items()))
+
+    # the last build into each output folder (see last_build.py)
+    def get_build(self, folder: Path) -> str | None:
+        row = self.db.execute("SELECT record FROM builds WHERE folder = ?", (str(folder),)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_build(self, folder: Path, record: str | None) -> None:
+        if record is None:
+            self.db.execute("DELETE FROM builds WHERE folder = ?", (str(folder),))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?)", (str(folder), record))
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)

@@ -1,0 +1,124 @@
+"""A build with nothing to do: when nothing it depends on changed since the last build into the
+same output folder, and that folder is exactly as the last build left it, the last result stands.
+
+What a build depends on, and so what is fingerprinted: the package's code, the build's options,
+site.toml, content/tags.toml, the templates, the theme's assets and the project's static files, and
+every article file (by its stat, trusted only as `cache.SourceRecord.still_valid` allows). The
+clock matters too: an article dated in the future appears once its date has passed, so the record
+keeps the earliest such date (the horizon) and is not used from then on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+
+from site_builder.cache import Cache, SourceRecord, Stat, code_fingerprint, digest, file_stat, folder_fingerprint
+from site_builder.content import ARTICLES_DIR
+from site_builder.errors import Problem
+from site_builder.model import Article
+from site_builder.render import THEME_DIR
+from site_builder.tags import REGISTRY_FILE
+
+log = logging.getLogger(__name__)
+
+IGNORED_OPTIONS = ("now", "jobs")
+"""Options that do not shape the output (`now` is accounted for by the horizon)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the last build into a folder saw (`inputs`), left there (`output`) and reported."""
+
+    inputs: str
+    output: str
+    horizon: str | None
+    """ISO date of the earliest article left out for being in the future (None: there was none)."""
+    articles: dict[str, int]
+    pages: int
+    files: int
+    warnings: list[tuple[str, int | None, str, str]]
+
+    def still_holds(self, inputs: str, output: str, now: datetime | None) -> bool:
+        """True when the same inputs, the same output folder and the clock give the same site."""
+        before_horizon = self.horizon is None or now is None or now < datetime.fromisoformat(self.horizon)
+        return inputs == self.inputs and output == self.output and before_horizon
+
+    def warning_problems(self) -> tuple[Problem, ...]:
+        return tuple(Problem(path, line, message, severity) for path, line, message, severity in self.warnings)
+
+
+def inputs_fingerprint(options: object, project: Path, config_digest: str,
+                       sources: Mapping[str, SourceRecord]) -> str | None:
+    """Digest of everything the build depends on; None when a source file's stat cannot prove its
+    bytes unchanged (just written, gone, unreadable, or not known to the cache)."""
+    parts: list[str | bytes] = [code_fingerprint(), config_digest]
+    parts += [f"{f.name}={getattr(options, f.name)!r}" for f in fields(options)  # type: ignore[arg-type]
+              if f.name not in IGNORED_OPTIONS]
+    registry = project / REGISTRY_FILE
+    parts.append(registry.read_bytes() if registry.is_file() else b"-")
+    parts.append(folder_fingerprint(project / "templates", THEME_DIR))  # small: by content
+    parts += [f"{rel} {stat}" for rel, stat in tree_stats(project / "static")]  # maybe large: by stat
+    found = 0
+    for rel, stat in tree_stats(project / ARTICLES_DIR):
+        if not rel.endswith(".md") or rel.rsplit("/", 1)[-1].startswith("."):
+            continue
+        record = sources.get(f"{ARTICLES_DIR.as_posix()}/{rel}")
+        if record is None or not record.still_valid(stat):
+            return None
+        parts += [rel, record.digest]
+        found += 1
+    if found != len(sources):  # a file the cache knew is gone
+        return None
+    return digest(*parts)
+
+
+def output_fingerprint(files: Mapping[str, Stat]) -> str:
+    """Digest of every file in an output folder, by path and stat."""
+    return digest(*(f"{path} {files[path]}" for path in sorted(files)))
+
+
+def tree_stats(folder: Path) -> Iterable[tuple[str, Stat]]:
+    """(path inside `folder`, stat) of every entry under it, links included as links, sorted."""
+    if not folder.is_dir():
+        return []
+    found: list[tuple[str, Stat]] = []
+    stack = [(str(folder), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    found.append((rel, file_stat(entry.stat(follow_symlinks=False))))
+    return sorted(found)
+
+
+def horizon(articles: Iterable[Article], drafts: bool, now: datetime | None) -> str | None:
+    """The earliest date of an article left out only because it is in the future."""
+    future = [a.date for a in articles if (drafts or not a.draft) and now is not None and a.date > now]
+    return min(future).isoformat() if future else None
+
+
+def load(cache: Cache, folder: Path) -> Record | None:
+    text = cache.get_build(folder)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        data["warnings"] = [tuple(w) for w in data["warnings"]]
+        return Record(**data)
+    except (ValueError, TypeError, KeyError):
+        log.debug("the record of the last build of %s is unusable", folder, exc_info=True)
+        return None
+
+
+def save(cache: Cache, folder: Path, record: Record | None) -> None:
+    """Keep `record` for the next build (None: forget the last one, e.g. after a failed build)."""
+    cache.put_build(folder, json.dumps(asdict(record)) if record else None)
