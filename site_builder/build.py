@@ -102,6 +102,7 @@ def build(options: BuildOptions) -> BuildResult:
             if options.strict and last.warnings:
                 raise ContentError(promote(last.warnings))
             return last
+        reuse.read_output_records(out_dir)
         site, outputs, found = prepare(options, link_severity="warning", reuse=reuse)
         left_out = [p for p in found if p.severity == "error"]
         warnings = [p for p in found if p.severity == "warning"]
@@ -237,7 +238,7 @@ class Reuse:
         if output:
             out_dir = options.output_dir
             try:
-                reuse.state = scan(out_dir, cache.outputs(out_dir.resolve()) if cache else {})
+                reuse.state = scan(out_dir, {})  # what the last build wrote there: see `last_build`
             except BaseException:
                 reuse.close()
                 raise
@@ -262,6 +263,11 @@ class Reuse:
         return BuildResult(output=options.output_dir, articles=record.articles, pages=record.pages,
                            files=record.files, seconds=time.perf_counter() - self.started,
                            warnings=record.warning_problems(), timings=tuple(self.clock.laps))
+
+    def read_output_records(self, out_dir: Path) -> None:
+        """What the cache says the last build wrote into the output folder (each file's page key)."""
+        if self.cache is not None and self.state is not None:
+            self.state.records = self.cache.outputs(out_dir.resolve())
 
     def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult) -> None:
         """Keep what the next build needs to know that nothing changed (nothing after a build that
