@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
@@ -253,9 +253,9 @@ OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> Page:
     labels = {key: dict(names) for key, names in own_labels}
     versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
-    chrome = replace(make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions),
-                     meta=metadata.article_meta(cfg, article),
-                     json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
+    chrome = make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions,
+                         meta=metadata.article_meta(cfg, article),
+                         json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
     return Page("article.html", article.path, article.source, chrome, article_view(cfg, article, labels),
                 article.modified)
 
@@ -389,9 +389,11 @@ def not_found_page(cfg: SiteConfig) -> Page:
 # --- pieces --------------------------------------------------------------------------------------
 
 def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: str,
-                versions: dict[str, str], feed: Link | None = None) -> Chrome:
+                versions: dict[str, str], feed: Link | None = None, meta: tuple[MetaTag, ...] | None = None,
+                json_ld: Markup | None = None) -> Chrome:
     """Layout data for a page at `path` in `lang` whose language versions are `versions`; `feed` is
-    the page's own Atom feed, offered beside the language's."""
+    the page's own Atom feed, offered beside the language's; `meta` replaces the page's default
+    Open Graph and Twitter card (an article's)."""
     language = cfg.language(lang)
     alternates = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
                        for code in cfg.language_codes if code in versions)
@@ -405,23 +407,48 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
              current=code == lang)
         for code in cfg.language_codes
     )
-    nav = (
-        Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=path == urls.home(lang)),
-        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"),
-             current=path.startswith(urls.tags_index(lang))),
-        Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=path == urls.archives(lang)),
-    )
+    section = ("home" if path == urls.home(lang) else "tags" if path.startswith(urls.tags_index(lang))
+               else "archives" if path == urls.archives(lang) else "")
+    common = _language_chrome(cfg, lang)
     return Chrome(
         lang=lang, site_title=language.title, site_description=language.description,
         title=f"{title} · {language.title}" if title else language.title,
         description=description, canonical=urls.absolute(cfg, path), alternates=alternates,
-        languages=switcher, nav=nav, home=urls.href(cfg, urls.home(lang)),
-        search_action=urls.href(cfg, urls.search(lang)), stylesheet=urls.href(cfg, urls.asset("style.css")),
-        base_path=cfg.base_path,
-        feeds=(Link(urls.href(cfg, urls.feed(lang)), feed_title(cfg, lang)),) + ((feed,) if feed else ()),
-        corrections_href=urls.href(cfg, urls.corrections(lang)),
-        meta=metadata.page_meta(cfg, lang, title, description, path),
+        languages=switcher, nav=_nav(cfg, lang, section), home=common.home,
+        search_action=common.search_action, stylesheet=common.stylesheet, base_path=cfg.base_path,
+        feeds=common.feeds + ((feed,) if feed else ()), corrections_href=common.corrections_href,
+        meta=meta if meta is not None else metadata.page_meta(cfg, lang, title, description, path),
+        json_ld=json_ld,
     )
+
+
+@lru_cache(maxsize=64)
+def _nav(cfg: SiteConfig, lang: str, current: str) -> tuple[Link, ...]:
+    """The site's sections in `lang`, `current` ("home", "tags", "archives" or "") marked."""
+    return (
+        Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=current == "home"),
+        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"), current=current == "tags"),
+        Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=current == "archives"),
+    )
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every page in one language has in its chrome."""
+
+    home: str
+    search_action: str
+    stylesheet: str
+    feeds: tuple[Link, ...]
+    corrections_href: str
+
+
+@lru_cache(maxsize=16)
+def _language_chrome(cfg: SiteConfig, lang: str) -> _Shared:
+    return _Shared(home=urls.href(cfg, urls.home(lang)), search_action=urls.href(cfg, urls.search(lang)),
+                   stylesheet=urls.href(cfg, urls.asset("style.css")),
+                   feeds=(Link(urls.href(cfg, urls.feed(lang)), feed_title(cfg, lang)),),
+                   corrections_href=urls.href(cfg, urls.corrections(lang)))
 
 
 def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticleView:
