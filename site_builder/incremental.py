@@ -201,7 +201,8 @@ class ReusingRenderer:
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
             return last[2]
         try:
-            return digest(self.context, pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))
+            inputs = page if page.inputs is None else (page.template, page.path, page.inputs)
+            return digest(self.context, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, TypeError, AttributeError):
             log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
             return ""

@@ -209,6 +209,9 @@ class Page:
     modified: datetime | None = None
     """When the page's content last changed (the sitemap's `lastmod`), when known."""
     in_sitemap: bool = True
+    inputs: object = None
+    """What the page is a pure function of, with the config, when that is cheaper to digest than
+    the view (an article page: the article and its tags' labels); None: the view itself."""
 
 
 def pages(site: Site) -> Iterator[Page]:
@@ -257,7 +260,7 @@ def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> P
                          meta=metadata.article_meta(cfg, article),
                          json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
     return Page("article.html", article.path, article.source, chrome, article_view(cfg, article, labels),
-                article.modified)
+                article.modified, inputs=(article, own_labels))
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
