@@ -12,14 +12,14 @@ from pathlib import Path
 
 from site_builder import incremental, last_build, search, urls
 from site_builder.assemble import assemble, publishable
-from site_builder.cache import CACHE_DIR, Cache, config_fingerprint
+from site_builder.cache import CACHE_DIR, Cache, Stat, config_fingerprint
 from site_builder.check import promote, review
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
 from site_builder.model import Article, Site
 from site_builder.parallel import default_jobs
 from site_builder.render import OutputFile, check_outputs, render
-from site_builder.sync import OutputState, scan, write_output
+from site_builder.sync import OutputState, Written, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
 from site_builder.write import check_output_dir
 
@@ -130,7 +130,7 @@ def build(options: BuildOptions) -> BuildResult:
             written=written.files_written,
             timings=tuple(reuse.clock.laps),
         )
-        reuse.remember(options, site.config, result)
+        reuse.remember(options, site.config, result, written)
     finally:
         reuse.close()
     return result
@@ -269,7 +269,7 @@ class Reuse:
         if self.cache is not None and self.state is not None:
             self.state.records = self.cache.outputs(out_dir.resolve())
 
-    def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult) -> None:
+    def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult, written: Written) -> None:
         """Keep what the next build needs to know that nothing changed (nothing after a build that
         left articles out)."""
         if self.cache is None:
@@ -280,10 +280,21 @@ class Reuse:
         if inputs is None or result.problems:
             last_build.save(self.cache, folder, None)
             return
-        output = last_build.output_fingerprint(scan(folder, {}).files)
+        output = last_build.output_fingerprint(self._files_after(folder, written, options.search))
         last_build.save(self.cache, folder, last_build.Record(
             inputs, output, self.horizon, dict(result.articles), result.pages, result.files,
             [(p.path, p.line, p.message, p.severity) for p in result.warnings]))
+
+    def _files_after(self, folder: Path, written: Written, search: bool) -> dict[str, Stat]:
+        """Every file in the output folder after the write and its stat: from what was there and what
+        was written; read again only where Pagefind wrote (it says not what)."""
+        if search or self.state is None:
+            return scan(folder, {}).files
+        files = {} if written.replaced_all else dict(self.state.files)
+        for path in written.removed:
+            files.pop(path, None)
+        files.update((path, record.stat) for path, record in written.records.items())
+        return files
 
     def output_state(self, out_dir: Path) -> OutputState:
         return self.state if self.state is not None else scan(out_dir, {})

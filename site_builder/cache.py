@@ -192,6 +192,7 @@ class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.db = self._open()
+        self._sources: dict[Path, dict[str, SourceRecord]] = {}
 
     def _open(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -255,11 +256,17 @@ class Cache:
 
     # sources
     def sources(self, root: Path) -> dict[str, SourceRecord]:
-        rows = self.db.execute("SELECT rel, stat, digest, read_ns FROM sources WHERE root = ?", (str(root.resolve()),))
-        return {rel: SourceRecord(_stat(stat), digest_, read_ns) for rel, stat, digest_, read_ns in rows}
+        """What is known of `root`'s source files (read once per build; `put_sources` updates it)."""
+        if root not in self._sources:
+            rows = self.db.execute("SELECT rel, stat, digest, read_ns FROM sources WHERE root = ?",
+                                   (str(root.resolve()),))
+            self._sources[root] = {rel: SourceRecord(_stat(stat), digest_, read_ns)
+                                   for rel, stat, digest_, read_ns in rows}
+        return dict(self._sources[root])
 
     def put_sources(self, root: Path, records: Mapping[str, SourceRecord], known: Mapping[str, SourceRecord]) -> None:
         """Record what is now known of `root`'s source files (`known`: what was)."""
+        self._sources[root] = dict(records)
         root = root.resolve()
         changed = [(rel, r) for rel, r in records.items() if known.get(rel) != r]
         gone = [rel for rel in known if rel not in records]

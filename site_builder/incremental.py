@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import stat as stat_module
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from site_builder import urls, views
 from site_builder.cache import (
     Cache,
     SourceRecord,
+    Stat,
     code_fingerprint,
     config_fingerprint,
     digest,
@@ -102,15 +104,22 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
     the others (links out of the project, too large, unreadable) are reported as `load_sources` does."""
     records: dict[str, SourceRecord] = {}
     fresh: dict[str, bytes] = {}
+    root = str(config.root)
+    prefix = "" if root == "." else root.rstrip(os.sep) + os.sep  # how find_sources' paths start
     for path in paths:
-        rel = path.relative_to(config.root).as_posix()
+        text = str(path)
+        # = path.relative_to(config.root).as_posix(), 10× cheaper
+        rel = (text[len(prefix):] if text.startswith(prefix) else path.relative_to(config.root).as_posix())
+        rel = rel.replace(os.sep, "/") if os.sep != "/" else rel
         record = known.get(rel)
         read_at = now_ns()
         try:
-            stat = file_stat(os.stat(path))
+            st = os.lstat(path)
+            link = stat_module.S_ISLNK(st.st_mode)
+            stat: Stat | None = file_stat(os.stat(path) if link else st)
         except OSError:
-            stat = None
-        if record is not None and stat is not None and record.still_valid(stat) and not path.is_symlink():
+            link, stat = False, None
+        if record is not None and stat is not None and not link and record.still_valid(stat):
             records[rel] = record
             continue
         source, problem = content_read_source(config.root, path, config.max_article_bytes)
