@@ -33,7 +33,7 @@ from site_builder.config import SiteConfig
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".site-builder-cache"
-FORMAT = b"site-builder-cache 1\n"
+FORMAT = b"site-builder-cache 2\n"
 """Header of every stored entry: a change of layout bumps it and old entries are ignored."""
 DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
                 "text-unidecode", "PyYAML", "MarkupSafe")

@@ -8,6 +8,7 @@ again, and no other. Work that remains is spread over `jobs` worker processes.""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
@@ -211,10 +212,20 @@ class ReusingRenderer:
             return last[2]
         try:
             inputs = page if page.inputs is None else (page.template, page.path, page.inputs)
-            return digest(self.context, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
-        except (pickle.PicklingError, TypeError, AttributeError):
+            return digest(self.context, value_bytes(inputs))
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
             return ""
+
+
+def value_bytes(value: object) -> bytes:
+    """Bytes that depend on `value` only: pickled without its memo, which would make them depend on
+    which equal strings happen to be one object (it differs from one process to the next)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: each object is written out where it occurs
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def _render_with_key(page: views.Page, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:

@@ -93,6 +93,13 @@ class Article:
     def __hash__(self) -> int:
         return self._hash
 
+    def __getstate__(self) -> dict[str, object]:
+        """The fields only: not what `cached_property` remembered. A string's hash differs from one
+        process to the next, so a hash that crossed processes (the cache, the workers) would make
+        equal articles hash differently; and whether `modified` was asked for must not change the
+        bytes that page keys are digested from."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("_hash", "modified")}
+
     @cached_property
     def _hash(self) -> int:
         """Hashed once per object: the memoized views look every article up by (config, article)."""

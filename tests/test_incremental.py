@@ -316,3 +316,31 @@ def test_errors_found_by_workers_are_all_reported(tmp_path: Path) -> None:
     with pytest.raises(SiteError) as caught:
         build_site(root, jobs=2)
     assert [p.path for p in caught.value.problems] == ["content/articles/bad-1.fr.md", "content/articles/bad-2.fr.md"]
+
+
+BUILD_IN_A_NEW_PROCESS = """
+import json, sys
+from pathlib import Path
+from tests.test_incremental import build_site
+result = build_site(Path(sys.argv[1]))
+print(json.dumps({"parsed": result.parsed, "rendered": result.rendered}))
+"""
+
+
+def build_in_a_new_process(root: Path, hash_seed: int) -> dict[str, int]:
+    """A build in a new interpreter whose strings hash differently (as every new process's do)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
+    done = subprocess.run([sys.executable, "-c", BUILD_IN_A_NEW_PROCESS, str(root)], cwd=Path(__file__).parents[1],
+                          env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_a_new_process_reuses_what_an_earlier_one_parsed_and_rendered(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    build_in_a_new_process(root, hash_seed=1)
+    apply(root, STEPS[0][1])
+    # Keys and cached articles must not depend on the process (a hash cached in a pickled article did).
+    assert build_in_a_new_process(root, hash_seed=2) == {"parsed": 1, "rendered": 1}
