@@ -48,7 +48,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args)
-        return
+        sys.stdout.flush()
+        os._exit(0)  # as the command line does (cli.program): no freeing of every object at exit
     print(machine())
     print(f"load average before: {load()}")
     results = measure(args)
@@ -67,12 +68,13 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     corpus.generate(project, args.pairs)
     print(f"corpus: {args.pairs} pairs in {project} ({time.perf_counter() - started:.0f} s to generate or check)")
     results: dict[str, object] = {}
+    # With search first: the builds measured after the cold ones follow a build with the same options.
+    if search_available():
+        results["cold_search"] = [run_child(args, project, "cold-search", clean=True) for _ in range(args.runs)]
     cold = [run_child(args, project, "cold", clean=True) for _ in range(args.runs)]
     results["cold"] = cold
     results["memory"] = max(r["peak_rss"] for r in cold)
     results["memory_pss"] = max(r["peak_pss"] for r in cold)
-    if search_available():
-        results["cold_search"] = [run_child(args, project, "cold-search", clean=True) for _ in range(args.runs)]
     results["noop_fresh"] = [run_child(args, project, "noop") for _ in range(args.runs)]
     results["body_fresh"] = [run_child(args, project, "body", variant=i + 1) for i in range(args.runs)]
     results["tags_fresh"] = [run_child(args, project, "tags", variant=i + 1) for i in range(args.runs)]

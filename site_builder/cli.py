@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,23 @@ def run(debug: bool, action):  # type: ignore[no-untyped-def]
     except KeyboardInterrupt:
         click.echo("Interrupted: the output folder still holds the last complete build.", err=True)
         sys.exit(130)
+
+
+def program() -> None:
+    """The `site-builder` program: `main`, then an exit that does not free every object one by one.
+
+    After a build of 10,000 articles, Python's own exit spent 2–3 s releasing what the build had
+    memoized; the output is written and every stream flushed by then (mypy exits the same way)."""
+    try:
+        main()
+        status: int | str | None = 0
+    except SystemExit as exc:
+        status = exc.code
+    if isinstance(status, str):
+        click.echo(status, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status if isinstance(status, int) else 0 if status is None else 1)
 
 
 @click.group()
