@@ -50,7 +50,7 @@ class _Memory:
     same page objects, see `views.article_page`; other pages are compared field by field)."""
 
     articles: dict[str, Article] = {}
-    pages: dict[str, tuple[views.Page, str, str]] = {}
+    pages: dict[str, tuple[views.AnyPage, str, str]] = {}
     """Page path → (page, context, key)."""
 
 
@@ -183,7 +183,7 @@ class ReusingRenderer:
         """Output path → key of the page written there."""
         self.rendered = 0
 
-    def __call__(self, env: jinja2.Environment, pages: list[views.Page]) -> list[OutputFile]:
+    def __call__(self, env: jinja2.Environment, pages: list[views.AnyPage]) -> list[OutputFile]:
         outputs: list[OutputFile | None] = [None] * len(pages)
         todo: list[int] = []
         for index, page in enumerate(pages):
@@ -205,13 +205,13 @@ class ReusingRenderer:
         self.rendered += len(todo)
         return outputs  # type: ignore[return-value]
 
-    def page_key(self, page: views.Page) -> str:
+    def page_key(self, page: views.AnyPage) -> str:
         """Digest of everything the page's template sees; '' (never reused) if it cannot be taken."""
         last = _Memory.pages.get(page.path)
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
             return last[2]
         try:
-            inputs = page if page.inputs is None else (page.template, page.path, page.inputs)
+            inputs = (page.template, page.path, page.inputs) if isinstance(page, views.ArticlePage) else page
             return digest(self.context, value_bytes(inputs))
         except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
@@ -228,5 +228,5 @@ def value_bytes(value: object) -> bytes:
     return buffer.getvalue()
 
 
-def _render_with_key(page: views.Page, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
+def _render_with_key(page: views.AnyPage, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
     return rendering.render_page(env, page), renderer.page_key(page)

@@ -50,7 +50,7 @@ def make_environment(project: Path) -> jinja2.Environment:
     return env
 
 
-PageRenderer = Callable[[jinja2.Environment, list[views.Page]], list[OutputFile]]
+PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage]], list[OutputFile]]
 """Renders a list of pages into their files (one after the other, or reusing and in parallel)."""
 
 
@@ -66,12 +66,13 @@ def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | Non
     return outputs
 
 
-def render_each(env: jinja2.Environment, pages: list[views.Page]) -> list[OutputFile]:
+def render_each(env: jinja2.Environment, pages: list[views.AnyPage]) -> list[OutputFile]:
     return [render_page(env, page) for page in pages]
 
 
-def render_page(env: jinja2.Environment, page: views.Page) -> OutputFile:
+def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
     """Render one page view with its template; template errors name the template and the page."""
+    page = planned.page()
     translate = partial(i18n.t, page.chrome.lang)
     try:
         html = env.get_template(page.template).render(

@@ -8,15 +8,15 @@ from functools import lru_cache
 
 from site_builder import i18n, urls
 from site_builder.config import SiteConfig
-from site_builder.views import Link, Page
+from site_builder.views import AnyPage, Link
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
-def sitemap_xml(cfg: SiteConfig, pages: Iterable[Page]) -> bytes:
+def sitemap_xml(cfg: SiteConfig, pages: Iterable[AnyPage]) -> bytes:
     """One `<url>` per page meant for search engines, with `lastmod` and hreflang alternates."""
-    entries = [url_entry(cfg, p.chrome.canonical, p.modified, p.chrome.alternates)
+    entries = [url_entry(cfg, p.canonical, p.modified, p.alternates)
                for p in sorted((p for p in pages if p.in_sitemap), key=lambda p: p.path)]
     # Names are written literally, with their namespaces declared here: no global prefix registry.
     start = f'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}"'

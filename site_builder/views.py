@@ -209,12 +209,44 @@ class Page:
     modified: datetime | None = None
     """When the page's content last changed (the sitemap's `lastmod`), when known."""
     in_sitemap: bool = True
-    inputs: object = None
-    """What the page is a pure function of, with the config, when that is cheaper to digest than
-    the view (an article page: the article and its tags' labels); None: the view itself."""
+
+    @property
+    def canonical(self) -> str:
+        return self.chrome.canonical
+
+    @property
+    def alternates(self) -> tuple[Link, ...]:
+        return self.chrome.alternates
+
+    def page(self) -> Page:
+        return self
 
 
-def pages(site: Site) -> Iterator[Page]:
+@dataclass(frozen=True)
+class ArticlePage:
+    """An article's page before its view is made: made only where it is rendered (a worker process),
+    never when the page is unchanged. `page()` is a pure function of `config` and `inputs`, so the
+    page's key is digested from `inputs` (the article and its tags' labels), not from the view."""
+
+    template: str
+    path: str
+    source: str
+    modified: datetime
+    canonical: str
+    alternates: tuple[Link, ...]
+    """What the sitemap needs, the same as the view's (`make_chrome` uses `alternates` too)."""
+    config: SiteConfig
+    inputs: tuple[Article, OwnLabels]
+    in_sitemap: bool = True
+
+    def page(self) -> Page:
+        return _article_page(self.config, *self.inputs)
+
+
+AnyPage = Page | ArticlePage
+
+
+def pages(site: Site) -> Iterator[AnyPage]:
     """Every page of the site, in a stable order."""
     cfg = site.config
     yield root_page(cfg)
@@ -243,9 +275,9 @@ def pages(site: Site) -> Iterator[Page]:
 MEMO_SIZE = 32768
 
 
-def article_page(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> Page:
+def article_page(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticlePage:
     own = tuple((tag.key, tuple(sorted(labels.get(tag.key, {}).items()))) for tag in article.tags)
-    return _article_page(cfg, article, own)
+    return _article_plan(cfg, article, own)
 
 
 OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
@@ -253,14 +285,26 @@ OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 
 @lru_cache(maxsize=MEMO_SIZE)
+def _article_plan(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> ArticlePage:
+    return ArticlePage("article.html", article.path, article.source, article.modified,
+                       urls.absolute(cfg, article.path), alternates(cfg, article.path, article_versions(article)),
+                       cfg, (article, own_labels))
+
+
+def article_versions(article: Article) -> dict[str, str]:
+    """Language → path of each version of the article, its own included."""
+    return {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
+
+
+@lru_cache(maxsize=MEMO_SIZE)
 def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> Page:
     labels = {key: dict(names) for key, names in own_labels}
-    versions = {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
+    versions = article_versions(article)
     chrome = make_chrome(cfg, article.lang, article.path, article.title, article.summary, versions,
                          meta=metadata.article_meta(cfg, article),
                          json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
     return Page("article.html", article.path, article.source, chrome, article_view(cfg, article, labels),
-                article.modified, inputs=(article, own_labels))
+                article.modified)
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
@@ -398,13 +442,6 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
     the page's own Atom feed, offered beside the language's; `meta` replaces the page's default
     Open Graph and Twitter card (an article's)."""
     language = cfg.language(lang)
-    alternates = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
-                       for code in cfg.language_codes if code in versions)
-    if len(alternates) > 1:
-        default = versions.get(cfg.default_language, path)
-        alternates += (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
-    else:
-        alternates = ()
     switcher = tuple(
         Link(urls.href(cfg, versions.get(code, urls.home(code))), i18n.t(code, "language_name"), code,
              current=code == lang)
@@ -416,13 +453,24 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
     return Chrome(
         lang=lang, site_title=language.title, site_description=language.description,
         title=f"{title} · {language.title}" if title else language.title,
-        description=description, canonical=urls.absolute(cfg, path), alternates=alternates,
+        description=description, canonical=urls.absolute(cfg, path), alternates=alternates(cfg, path, versions),
         languages=switcher, nav=_nav(cfg, lang, section), home=common.home,
         search_action=common.search_action, stylesheet=common.stylesheet, base_path=cfg.base_path,
         feeds=common.feeds + ((feed,) if feed else ()), corrections_href=common.corrections_href,
         meta=meta if meta is not None else metadata.page_meta(cfg, lang, title, description, path),
         json_ld=json_ld,
     )
+
+
+def alternates(cfg: SiteConfig, path: str, versions: dict[str, str]) -> tuple[Link, ...]:
+    """`<link rel=alternate hreflang>` of a page at `path`: every language version, then x-default
+    (none when the page exists in one language only)."""
+    links = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
+                  for code in cfg.language_codes if code in versions)
+    if len(links) < 2:
+        return ()
+    default = versions.get(cfg.default_language, path)
+    return links + (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
 
 
 @lru_cache(maxsize=64)
