@@ -18,19 +18,21 @@ import pickle
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import site_builder
 from site_builder.config import SiteConfig
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 CACHE_DIR = ".site-builder-cache"
 FORMAT = b"site-builder-cache 2\n"
@@ -186,11 +188,32 @@ CREATE TABLE IF NOT EXISTS builds (folder TEXT PRIMARY KEY, record TEXT NOT NULL
 """
 
 
+def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """A method of Cache that treats a damaged database as a miss (`default(*args)`): the build goes
+    on, and the database is started afresh when the cache is closed."""
+    def wrap(method: Callable[..., R]) -> Callable[..., R]:
+        @wraps(method)
+        def run(self: Cache, *args: Any, **kwargs: Any) -> R:
+            if not self.broken:
+                try:
+                    return method(self, *args, **kwargs)
+                except sqlite3.OperationalError as exc:  # locked by another build for too long, disk full
+                    log.warning("the build cache %s cannot be used now (%s)", self.folder, exc)
+                except sqlite3.DatabaseError as exc:
+                    log.warning("the build cache %s is damaged (%s): it will be started afresh", self.folder, exc)
+                    self.broken = True
+            return default(*args, **kwargs)  # type: ignore[no-any-return]
+        return run
+    return wrap
+
+
 class Cache:
     """The cache database of one project; every method fails soft (a cache miss), never the build."""
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.broken = False
+        """A read or write found the database damaged: it is deleted on `close`."""
         self.db = self._open()
         self._sources: dict[Path, dict[str, SourceRecord]] = {}
 
@@ -202,8 +225,7 @@ class Cache:
                 db = sqlite3.connect(path, timeout=30, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit
-                db.executescript(SCHEMA)
-                db.execute("PRAGMA quick_check").fetchall()
+                db.executescript(SCHEMA)  # a damaged database is found here, or by `fails_soft` later
                 return db
             except sqlite3.DatabaseError:
                 if attempt == 2:
@@ -215,8 +237,12 @@ class Cache:
 
     def close(self) -> None:
         self.db.close()
+        if self.broken:
+            for stale in self.folder.glob("cache.sqlite3*"):
+                stale.unlink(missing_ok=True)
 
     # articles
+    @fails_soft(lambda keys: {})
     def articles(self, keys: Iterable[str]) -> dict[str, object]:
         """The stored values for `keys` (those found and intact)."""
         found: dict[str, object] = {}
@@ -231,12 +257,14 @@ class Cache:
                     found[key] = value
         return found
 
+    @fails_soft(lambda keys: set(keys))
     def missing(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that have no entry."""
         wanted = set(keys)
         present = {key for (key,) in self.db.execute("SELECT key FROM articles")}
         return wanted - present
 
+    @fails_soft(lambda *_, **__: None)
     def put_articles(self, items: Mapping[str, object], keep: set[str]) -> None:
         """Store new entries and drop the ones no article uses any more, in one transaction."""
         if not items and self._count_articles() <= KEEP_FACTOR * len(keep):
@@ -255,6 +283,7 @@ class Cache:
         return int(count)
 
     # sources
+    @fails_soft(lambda root: {})
     def sources(self, root: Path) -> dict[str, SourceRecord]:
         """What is known of `root`'s source files (read once per build; `put_sources` updates it)."""
         if root not in self._sources:
@@ -264,6 +293,7 @@ class Cache:
                                    for rel, stat, digest_, read_ns in rows}
         return dict(self._sources[root])
 
+    @fails_soft(lambda *_, **__: None)
     def put_sources(self, root: Path, records: Mapping[str, SourceRecord], known: Mapping[str, SourceRecord]) -> None:
         """Record what is now known of `root`'s source files (`known`: what was)."""
         self._sources[root] = dict(records)
@@ -278,10 +308,12 @@ class Cache:
                                 ((str(root), rel, _text(r.stat), r.digest, r.read_ns) for rel, r in changed))
 
     # outputs
+    @fails_soft(lambda folder: {})
     def outputs(self, folder: Path) -> dict[str, OutputRecord]:
         rows = self.db.execute("SELECT path, key, digest, stat FROM outputs WHERE folder = ?", (str(folder),))
         return {path: OutputRecord(key, digest_, _stat(stat)) for path, key, digest_, stat in rows}
 
+    @fails_soft(lambda *_, **__: None)
     def put_outputs(self, folder: Path, changed: Mapping[str, OutputRecord], removed: Iterable[str],
                     replace_all: bool) -> None:
         """Record what the build left in `folder`: changed and removed files, or all of them."""
@@ -295,10 +327,12 @@ class Cache:
                                 ((str(folder), p, r.key, r.digest, _text(r.stat)) for p, r in changed.items()))
 
     # the last build into each output folder (see last_build.py)
+    @fails_soft(lambda folder: None)
     def get_build(self, folder: Path) -> str | None:
         row = self.db.execute("SELECT record FROM builds WHERE folder = ?", (str(folder),)).fetchone()
         return str(row[0]) if row else None
 
+    @fails_soft(lambda *_, **__: None)
     def put_build(self, folder: Path, record: str | None) -> None:
         if record is None:
             self.db.execute("DELETE FROM builds WHERE folder = ?", (str(folder),))

@@ -146,7 +146,9 @@ def _changes(outputs: Sequence[OutputFile], state: OutputState,
         sha = _digest(data)
         known = state.current(out.path)
         if known is None and out.path in state.files and _same_bytes(state.folder / out.path, data):
-            known = OutputRecord(key, sha, state.files[out.path])
+            # Already there (the cache was lost, say): kept, and recorded for the next build.
+            records[out.path] = OutputRecord(key, sha, state.files[out.path])
+            continue
         if known is not None and known.digest == sha:
             if known.key != key:
                 records[out.path] = OutputRecord(key, sha, known.stat)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -214,6 +215,38 @@ def test_an_unreadable_cache_database_is_started_afresh(tmp_path: Path) -> None:
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_cache_database_damaged_inside_is_a_miss_then_started_afresh(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    build_site(root)
+    database = root / ".site-builder-cache" / "cache.sqlite3"
+    with sqlite3.connect(database) as db:  # everything into the main file, where it is damaged below
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(database.read_bytes())
+    page = 4096
+    for start in range(page, len(data), page):  # every page but the header: its tables' b-trees
+        data[start:start + 64] = b"\xff" * 64
+    database.write_bytes(bytes(data))
+    incremental.forget()
+    result = build_site(root)
+    assert result.parsed == len(SITE) - 2
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+    assert not database.exists()  # deleted when the build closed it: the next one starts a new one
+    build_site(root)
+    again = build_site(root)
+    assert (again.parsed, again.rendered) == (0, 0)
+
+
+def test_after_the_cache_folder_is_deleted_the_next_build_fills_it_again(tmp_path: Path) -> None:
+    root = make_site(tmp_path, SITE)
+    build_site(root)
+    shutil.rmtree(root / ".site-builder-cache")
+    incremental.forget()
+    first = build_site(root)  # no keys known: every page is rendered, but no file is written
+    assert (first.parsed, first.written) == (len(SITE) - 2, 0)
+    again = build_site(root)  # the files found identical were recorded with their keys
+    assert (again.parsed, again.rendered, again.written) == (0, 0, 0)
 
 
 def test_a_template_change_renders_every_page_again(tmp_path: Path) -> None:
