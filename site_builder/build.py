@@ -21,7 +21,7 @@ from site_builder.parallel import default_jobs
 from site_builder.render import OutputFile, check_outputs, render
 from site_builder.sync import OutputState, Written, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
-from site_builder.write import check_output_dir
+from site_builder.write import check_output_dir, discard, new_stage
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def build(options: BuildOptions) -> BuildResult:
                 raise ContentError(promote(last.warnings))
             return last
         reuse.read_output_records(out_dir)
+        reuse.open_stage(out_dir)
         site, outputs, found = prepare(options, link_severity="warning", reuse=reuse)
         left_out = [p for p in found if p.severity == "error"]
         warnings = [p for p in found if p.severity == "warning"]
@@ -113,7 +114,7 @@ def build(options: BuildOptions) -> BuildResult:
         languages = [lang for lang in site.config.language_codes if site.by_lang[lang]]
         index = (lambda folder, bundles: search.index_site(folder, languages, bundles)) if options.search else None
         written = write_output(outputs, reuse.output_state(out_dir), reuse.renderer.keys, index,
-                               urls.search_bundle_root())
+                               urls.search_bundle_root(), reuse.stage)
         if reuse.cache:
             reuse.cache.put_outputs(out_dir.resolve(), written.records, written.removed, written.replaced_all)
         reuse.clock.lap("write")
@@ -161,7 +162,7 @@ def prepare(options: BuildOptions, link_severity: str,
     site, registry, left_out = load_site(options, reuse)
     # render: only the pages whose key changed since the files in the output folder were written.
     env, context = incremental.environment(options.project, site.config)
-    reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs)
+    reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs, reuse.stage)
     outputs = render(site, env, reuse.renderer)
     reuse.clock.lap("render")
     check_outputs(outputs)
@@ -214,6 +215,7 @@ class Reuse:
         self.owned = owned
         """True when the build that made it will `close` it."""
         self.frozen = False
+        self.stage: Path | None = None
         self.started = clock.last
         self.horizon: str | None = None
         """The earliest date of an article left out for being in the future (see `last_build`)."""
@@ -264,6 +266,12 @@ class Reuse:
                            files=record.files, seconds=time.perf_counter() - self.started,
                            warnings=record.warning_problems(), timings=tuple(self.clock.laps))
 
+    def open_stage(self, out_dir: Path) -> None:
+        """A first build (or one replacing an odd output folder whole) writes into a staging folder,
+        swapped in at the end; made now, so that pages go there as soon as they are rendered."""
+        if self.state is not None and (not self.state.exists or not self.state.clean):
+            self.stage = new_stage(out_dir)
+
     def read_output_records(self, out_dir: Path) -> None:
         """What the cache says the last build wrote into the output folder (each file's page key)."""
         if self.cache is not None and self.state is not None:
@@ -307,6 +315,8 @@ class Reuse:
             self.frozen = True
 
     def close(self) -> None:
+        if self.stage is not None:  # gone if the build published it; left by a failed one
+            discard(self.stage)
         if self.frozen:
             gc.unfreeze()
         if self.collecting:

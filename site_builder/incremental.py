@@ -39,7 +39,7 @@ from site_builder.model import Article
 from site_builder.parallel import map_in_workers
 from site_builder.parse import parse_article
 from site_builder.render import THEME_DIR, OutputFile, make_environment
-from site_builder.sync import KeptFile, OutputState
+from site_builder.sync import KeptFile, OutputState, stage_file
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +175,12 @@ def _environment(project: Path, templates: str) -> jinja2.Environment:
 class ReusingRenderer:
     """Renders the pages whose key changed (in `jobs` processes); keeps the others as they are on disk."""
 
-    def __init__(self, state: OutputState | None, context: str, jobs: int):
+    def __init__(self, state: OutputState | None, context: str, jobs: int, stage: Path | None = None):
         self.state = state
         self.context = context
         self.jobs = jobs
+        self.stage = stage
+        """The staging folder of a first build: pages are written there as they are rendered."""
         self.keys: dict[str, str] = {}
         """Output path → key of the page written there."""
         self.rendered = 0
@@ -229,4 +231,7 @@ def value_bytes(value: object) -> bytes:
 
 
 def _render_with_key(page: views.AnyPage, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
-    return rendering.render_page(env, page), renderer.page_key(page)
+    output = rendering.render_page(env, page)
+    if renderer.stage is not None:  # a first build: written by the worker that rendered it, not sent back
+        output = stage_file(renderer.stage, output)
+    return output, renderer.page_key(page)

@@ -3,6 +3,7 @@ templates, feeds and the sitemap through `feeds` and `sitemap`."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,14 @@ class OutputFile:
     data: bytes
     source: str
     """What produced it, for collision messages: an article's path, a template, a static file."""
+
+    @property
+    def written(self) -> bool:
+        """True when the file is already where the write stage would put it (see `sync.StagedFile`)."""
+        return False
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def make_environment(project: Path) -> jinja2.Environment:

@@ -12,7 +12,6 @@ links or symbolic links (GitHub Pages refuses both); an output folder that does 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -22,9 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_builder import urls
 from site_builder.cache import OutputRecord, Stat, file_stat
+from site_builder.errors import BuildError, Problem
 from site_builder.render import OutputFile
-from site_builder.write import discard, interrupts_deferred, publish, write_error, write_files, write_stage
+from site_builder.write import discard, interrupts_deferred, publish, write_error, write_file, write_files, write_stage
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,41 @@ class KeptFile(OutputFile):
     @property  # type: ignore[override]
     def data(self) -> bytes:
         return (self._folder / self.path).read_bytes()  # type: ignore[attr-defined]
+
+
+class StagedFile(OutputFile):
+    """A page that a worker wrote straight into the staging folder of a first build (rather than
+    sending its bytes back): read back only if asked."""
+
+    def __init__(self, folder: Path, path: str, source: str, sha256: str):
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "_folder", folder)
+        object.__setattr__(self, "_sha256", sha256)
+
+    @property  # type: ignore[override]
+    def data(self) -> bytes:
+        return (self._folder / self.path).read_bytes()  # type: ignore[attr-defined]
+
+    @property
+    def written(self) -> bool:
+        return True
+
+    def sha256(self) -> str:
+        return self._sha256  # type: ignore[attr-defined, no-any-return]
+
+
+def stage_file(stage: Path, output: OutputFile) -> StagedFile:
+    """Write `output` into the staging folder `stage` (see write.write_stage)."""
+    if not urls.is_safe_output_path(output.path):  # check_outputs says it again, once all are made
+        raise BuildError([Problem(output.source, None, f"would write outside the output folder ({output.path!r})")])
+    target = stage / output.path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file(target, output.data)
+    except OSError as exc:
+        raise write_error(stage, exc) from exc
+    return StagedFile(stage, output.path, output.source, output.sha256())
 
 
 def scan(folder: Path, records: dict[str, OutputRecord]) -> OutputState:
@@ -100,19 +136,20 @@ Indexer = Callable[[Path, "Path | None"], None]
 
 
 def write_output(outputs: Sequence[OutputFile], state: OutputState, keys: dict[str, str],
-                 index: Indexer | None = None, index_root: str = "pagefind/") -> Written:
+                 index: Indexer | None = None, index_root: str = "pagefind/", stage: Path | None = None) -> Written:
     """Make `state.folder` hold exactly `outputs` (and the search index under `index_root`, made by
-    `index` before anything is published); `keys` are the pages' keys, kept in the records."""
+    `index` before anything is published); `keys` are the pages' keys, kept in the records. A first
+    build writes into `stage` (new if None), where workers may have written pages already."""
     folder = state.folder
     if not state.exists or not state.clean:
-        stage = write_stage(outputs, folder)
+        stage = write_stage(outputs, folder, stage)
         try:
             if index:
                 index(stage, None)
             publish(stage, folder)
         finally:
             discard(stage)
-        records = {o.path: OutputRecord(keys.get(o.path, ""), _digest(o.data), file_stat(os.stat(folder / o.path)))
+        records = {o.path: OutputRecord(keys.get(o.path, ""), o.sha256(), file_stat(os.stat(folder / o.path)))
                    for o in outputs}
         return Written(records, (), True, len(outputs))
     writes, records = _changes(outputs, state, keys)
@@ -143,7 +180,7 @@ def _changes(outputs: Sequence[OutputFile], state: OutputState,
         if isinstance(out, KeptFile):
             continue
         key, data = keys.get(out.path, ""), out.data
-        sha = _digest(data)
+        sha = out.sha256()
         known = state.current(out.path)
         if known is None and out.path in state.files and _same_bytes(state.folder / out.path, data):
             # Already there (the cache was lost, say): kept, and recorded for the next build.
@@ -163,10 +200,6 @@ def _index_changes(folder: Path, made: Path, index_root: str, state: OutputState
     new = {index_root + p.relative_to(made).as_posix(): p.read_bytes() for p in made.rglob("*") if p.is_file()}
     writes = {path: data for path, data in new.items() if not _same_bytes(folder / path, data)}
     return writes, [p for p in state.files if p.startswith(index_root) and p not in new]
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -44,16 +44,22 @@ def check_output_dir(out_dir: Path, project: Path) -> None:
                           "choose an empty or new folder")
 
 
-def write_stage(outputs: Iterable[OutputFile], out_dir: Path) -> Path:
-    """Write every file into a new staging folder next to `out_dir`; return it."""
+def new_stage(out_dir: Path) -> Path:
+    """A new, empty staging folder next to `out_dir`."""
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     except OSError as exc:
         raise write_error(out_dir, exc) from exc
+
+
+def write_stage(outputs: Iterable[OutputFile], out_dir: Path, stage: Path | None = None) -> Path:
+    """Write every file into a staging folder next to `out_dir` (a new one, or `stage`, which
+    already holds the files that are `written`); return it."""
+    stage = stage or new_stage(out_dir)
     try:
         root = str(stage)
-        files = [(os.path.join(root, out.path), out.data) for out in outputs]
+        files = [(os.path.join(root, out.path), out.data) for out in outputs if not out.written]
         for folder in sorted({os.path.dirname(path) for path, _ in files}):
             os.makedirs(folder, exist_ok=True)
         write_files(files)
