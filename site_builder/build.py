@@ -284,7 +284,7 @@ class Reuse:
             return
         folder = options.output_dir.resolve()
         inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
-                                               self.cache.sources(config.root))
+                                               self.cache.sources(config.root), stat_sources=False)
         if inputs is None or result.problems:
             last_build.save(self.cache, folder, None)
             return

@@ -53,9 +53,12 @@ class Record:
 
 
 def inputs_fingerprint(options: object, project: Path, config_digest: str,
-                       sources: Mapping[str, SourceRecord]) -> str | None:
+                       sources: Mapping[str, SourceRecord], stat_sources: bool = True) -> str | None:
     """Digest of everything the build depends on; None when a source file's stat cannot prove its
-    bytes unchanged (just written, gone, unreadable, or not known to the cache)."""
+    bytes unchanged (just written, gone, unreadable, or not known to the cache).
+
+    Without `stat_sources`, `sources` are taken as they are: what a build just read (the next build
+    compares them with the files)."""
     parts: list[str | bytes] = [code_fingerprint(), config_digest]
     parts += [f"{f.name}={getattr(options, f.name)!r}" for f in fields(options)  # type: ignore[arg-type]
               if f.name not in IGNORED_OPTIONS]
@@ -63,6 +66,11 @@ def inputs_fingerprint(options: object, project: Path, config_digest: str,
     parts.append(registry.read_bytes() if registry.is_file() else b"-")
     parts.append(folder_fingerprint(project / "templates", THEME_DIR))  # small: by content
     parts += [f"{rel} {stat}" for rel, stat in tree_stats(project / "static")]  # maybe large: by stat
+    if not stat_sources:
+        prefix = len(ARTICLES_DIR.as_posix()) + 1
+        for rel in sorted(sources):
+            parts += [rel[prefix:], sources[rel].digest]
+        return digest(*parts)
     found = 0
     for rel, stat in tree_stats(project / ARTICLES_DIR):
         if not rel.endswith(".md") or rel.rsplit("/", 1)[-1].startswith("."):

@@ -319,16 +319,24 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
             versions = versions_of(number)
         else:
             versions = {code: path_of(code, number) for code in cfg.language_codes}
-        title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=len(chunks))}"
-        own_title = title if path != urls.home(lang) else ""  # a home page is titled by the site's name
-        chrome = make_chrome(cfg, lang, path, own_title, cfg.language(lang).description, versions, feed)
         pagination = Pagination(
             number, len(chunks),
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
         )
-        yield Page("list.html", path, f"{source} list", chrome,
-                   ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
+        yield _list_page(cfg, lang, path, tuple(versions.items()), heading, intro, source, feed, tuple(chunk),
+                         pagination)
+
+
+@lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
+def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str, str], ...], heading: str,
+               intro: str, source: str, feed: Link | None, chunk: tuple[Article, ...], pagination: Pagination) -> Page:
+    number, total = pagination.current, pagination.total
+    title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=total)}"
+    own_title = title if path != urls.home(lang) else ""  # a home page is titled by the site's name
+    chrome = make_chrome(cfg, lang, path, own_title, cfg.language(lang).description, dict(versions), feed)
+    return Page("list.html", path, f"{source} list", chrome,
+                ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
 
 
 def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[Page]:
