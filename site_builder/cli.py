@@ -17,6 +17,9 @@ from site_builder.serve import ServeOptions, serve
 
 log = logging.getLogger("site_builder")
 
+WARNINGS_SHOWN = 20
+"""A build prints this many warnings at most (an archive without summaries would print thousands)."""
+
 
 def report(error: SiteError, left_out: bool = False) -> None:
     """Print every problem as `path:line: message` on stderr."""
@@ -99,8 +102,12 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
                            strict=strict, search=not no_search, keep_going=keep_going,
                            jobs=jobs, cache=not no_cache, cache_dir=cache_dir)
     result = run(debug, lambda: build(options))
-    for warning in result.warnings:
+    for warning in result.warnings[:WARNINGS_SHOWN]:
         click.echo(str(warning), err=True)
+    if len(result.warnings) > WARNINGS_SHOWN:
+        more = len(result.warnings) - WARNINGS_SHOWN
+        click.echo(f"… and {more:,} more warning{'s' if more > 1 else ''}: `site-builder check` lists them all.",
+                   err=True)
     click.echo(result.summary())
     if result.problems:
         report(ContentError(result.problems), left_out=True)

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -129,4 +129,5 @@ def load(cache: Cache, folder: Path) -> Record | None:
 
 def save(cache: Cache, folder: Path, record: Record | None) -> None:
     """Keep `record` for the next build (None: forget the last one, e.g. after a failed build)."""
-    cache.put_build(folder, json.dumps(asdict(record)) if record else None)
+    # (not dataclasses.asdict: it copies each of possibly thousands of warnings field by field)
+    cache.put_build(folder, json.dumps({f.name: getattr(record, f.name) for f in fields(record)}) if record else None)

@@ -63,3 +63,15 @@ def test_works_from_a_plain_pip_install_outside_the_repository(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert "Installé" in (project / "public/fr/2024/11/a/index.html").read_text()
     assert (project / "public/assets/style.css").exists()
+
+
+def test_build_prints_twenty_warnings_then_says_how_many_more_check_lists(tmp_path: Path) -> None:
+    # Each article lacks a summary and a translation: two warnings each, 50 in all.
+    make_site(tmp_path, {f"content/articles/a{i:02d}.fr.md": article(f"Titre {i}") for i in range(25)})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--future", "--no-search"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if ": warning: " in line]
+    assert len(warnings) == 20
+    assert "… and 30 more warnings: `site-builder check` lists them all." in result.output
+    checked = CliRunner().invoke(main, ["check", str(tmp_path), "--future"])
+    assert sum(": warning: " in line for line in checked.output.splitlines()) == 50
