@@ -14,7 +14,7 @@ from site_builder import incremental, last_build, search, urls
 from site_builder.assemble import assemble, publishable
 from site_builder.cache import CACHE_DIR, Cache, Stat, config_fingerprint
 from site_builder.check import promote, review
-from site_builder.config import SiteConfig, load_config
+from site_builder.config import SiteConfig, check_project_folder, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
 from site_builder.model import Article, Site
 from site_builder.parallel import default_jobs
@@ -93,6 +93,7 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site described by `options`; raise SiteError (nothing written) on any problem."""
     started = time.perf_counter()
     out_dir = options.output_dir
+    check_project_folder(options.project)  # before the cache folder is made in it
     check_output_dir(out_dir, options.project)
     reuse = Reuse.open(options, started)
     try:
@@ -141,6 +142,10 @@ def check_site(options: BuildOptions) -> list[Problem]:
     """Every problem `build` would meet, and every warning, without writing anything.
 
     Unlike `build`, a link to a page the site does not have is an error here."""
+    try:
+        check_project_folder(options.project)
+    except SiteError as exc:
+        return exc.problems
     reuse = Reuse.open(options, time.perf_counter(), output=False)
     try:
         _, _, problems = prepare(options, link_severity="error", reuse=reuse)

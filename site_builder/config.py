@@ -125,9 +125,17 @@ LANGUAGE_KEYS = {"title", "description", "locale"}
 PUBLISHER_KEYS = {"name", "url", "logo"}
 
 
+def check_project_folder(root: Path) -> None:
+    """Refuse a project folder that does not exist (a typo would otherwise build an empty site)."""
+    if not root.is_dir():
+        raise ConfigError([Problem(str(root), None, "no such project folder: give the folder that holds "
+                                   "site.toml and content/ (default: the current folder)")])
+
+
 def load_config(root: Path) -> SiteConfig:
     """Read `root/site.toml` (or use the defaults) and validate it."""
     path = root / "site.toml"
+    check_project_folder(root)
     if not path.exists():
         log.debug("no site.toml in %s: using the built-in defaults", root)
         return parse_config({}, root, None, "")

@@ -75,3 +75,13 @@ def test_build_prints_twenty_warnings_then_says_how_many_more_check_lists(tmp_pa
     assert "… and 30 more warnings: `site-builder check` lists them all." in result.output
     checked = CliRunner().invoke(main, ["check", str(tmp_path), "--future"])
     assert sum(": warning: " in line for line in checked.output.splitlines()) == 50
+
+
+def test_a_project_folder_that_does_not_exist_is_an_error_not_an_empty_site(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-archive"
+    result = CliRunner().invoke(main, ["build", str(missing)])
+    assert result.exit_code == 1
+    assert f"{missing}: no such project folder" in result.output
+    checked = CliRunner().invoke(main, ["check", str(missing)])
+    assert checked.exit_code == 1 and "no such project folder" in checked.output
+    assert not missing.exists()
