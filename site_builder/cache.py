@@ -17,6 +17,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import site_builder
+from site_builder import parallel
 from site_builder.config import SiteConfig
 
 log = logging.getLogger(__name__)
@@ -194,6 +196,8 @@ def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Call
     def wrap(method: Callable[..., R]) -> Callable[..., R]:
         @wraps(method)
         def run(self: Cache, *args: Any, **kwargs: Any) -> R:
+            if threading.current_thread() is not self._writer:
+                self.wait()
             if not self.broken:
                 try:
                     return method(self, *args, **kwargs)
@@ -216,13 +220,26 @@ class Cache:
         """A read or write found the database damaged: it is deleted on `close`."""
         self.db = self._open()
         self._sources: dict[Path, dict[str, SourceRecord]] = {}
+        self._writer: threading.Thread | None = None
+        """Writes new articles while the build goes on (see `put_articles`); every method waits for it."""
+        self._written: BaseException | None = None
+        parallel.before_fork(self.wait)
+
+    def wait(self) -> None:
+        """Let the background writer finish (re-raising what it raised that was not a database error)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
+        error, self._written = self._written, None
+        if error is not None:
+            raise error
 
     def _open(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / "cache.sqlite3"
         for attempt in (1, 2):
             try:
-                db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit
                 db.executescript(SCHEMA)  # a damaged database is found here, or by `fails_soft` later
@@ -236,6 +253,8 @@ class Cache:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        parallel.forget_before_fork(self.wait)
+        self.wait()
         self.db.close()
         if self.broken:
             for stale in self.folder.glob("cache.sqlite3*"):
@@ -264,14 +283,27 @@ class Cache:
         present = {key for (key,) in self.db.execute("SELECT key FROM articles")}
         return wanted - present
 
-    @fails_soft(lambda *_, **__: None)
     def put_articles(self, items: Mapping[str, object], keep: set[str]) -> None:
-        """Store new entries and drop the ones no article uses any more, in one transaction."""
-        if not items and self._count_articles() <= KEEP_FACTOR * len(keep):
+        """Store new entries (values, or entries as `pack` made them) and drop the ones no article
+        uses any more, in one transaction, in a thread: SQLite lets other work run meanwhile (a first
+        build writes tens of megabytes here); the next use of the cache waits for it."""
+        self.wait()
+        entries = {key: value if isinstance(value, bytes) else pack(value) for key, value in items.items()}
+        self._writer = threading.Thread(target=self._put_in_background, args=(entries, keep), name="cache writer")
+        self._writer.start()
+
+    def _put_in_background(self, entries: Mapping[str, bytes], keep: set[str]) -> None:
+        try:
+            self._put_entries(entries, keep)
+        except BaseException as exc:  # noqa: BLE001 - raised again by `wait`, in the build's thread
+            self._written = exc
+
+    @fails_soft(lambda *_, **__: None)
+    def _put_entries(self, entries: Mapping[str, bytes], keep: set[str]) -> None:
+        if not entries and self._count_articles() <= KEEP_FACTOR * len(keep):
             return
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)",
-                                ((key, pack(value)) for key, value in items.items()))
+            self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", entries.items())
             if self._count_articles() > KEEP_FACTOR * len(keep):
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
                 self.db.execute("DELETE FROM keep")

@@ -30,6 +30,8 @@ from site_builder.cache import (
     file_stat,
     folder_fingerprint,
     now_ns,
+    pack,
+    unpack,
 )
 from site_builder.config import SiteConfig
 from site_builder.content import Source, find_sources
@@ -64,15 +66,21 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     keys = {rel: digest(context, rel, record.digest) for rel, record in records.items()}
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
-    new = dict(unsaved)
-    for source, result in zip(misses, map_in_workers(partial(_parse, config=config), misses, jobs), strict=True):
-        if isinstance(result, Article):
-            new[keys[source.rel]] = result
-        else:
+    new: dict[str, Article] = dict(unsaved)
+    entries: dict[str, object] = dict(unsaved)
+    parse = partial(_parse, config=config, packed=cache is not None)
+    for source, result in zip(misses, map_in_workers(parse, misses, jobs), strict=True):
+        if isinstance(result, list):
             problems.extend(result)
+            continue
+        key = keys[source.rel]
+        entries[key] = result
+        article = unpack(result) if isinstance(result, bytes) else result
+        assert isinstance(article, Article), "a worker's entry could not be read back"
+        new[key] = article
     if cache:
-        cache.put_articles(new, keep=set(keys.values()))
         cache.put_sources(config.root, records, known)
+        cache.put_articles(entries, keep=set(keys.values()))  # written while the build goes on
     by_key = {**reused, **new}
     _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
     log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - len(misses), len(misses))
@@ -150,11 +158,14 @@ def forget() -> None:
     _Memory.pages = {}
 
 
-def _parse(source: Source, config: SiteConfig) -> Article | list[Problem]:
+def _parse(source: Source, config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:
+    """The article (as its cache entry, `packed`: the worker that parsed it pays for pickling it once,
+    and the parent stores those bytes as they are), or its problems."""
     try:
-        return parse_article(source, config)
+        article = parse_article(source, config)
     except ContentError as exc:
         return exc.problems
+    return pack(article) if packed else article
 
 
 # --- pages ---------------------------------------------------------------------------------------

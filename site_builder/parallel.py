@@ -28,6 +28,18 @@ CHUNKS_PER_WORKER = 8
 
 _work: tuple[Callable[..., object], Sequence[object]] | None = None
 """The job being run, inherited by the forked workers (set only while `map_in_workers` runs)."""
+_before_fork: list[Callable[[], None]] = []
+
+
+def before_fork(callback: Callable[[], None]) -> None:
+    """Call `callback` before workers are forked: it lets a thread of this process finish (a fork
+    copies the locks a running thread holds, which the workers could then wait on forever)."""
+    _before_fork.append(callback)
+
+
+def forget_before_fork(callback: Callable[[], None]) -> None:
+    if callback in _before_fork:
+        _before_fork.remove(callback)
 
 
 def default_jobs() -> int:
@@ -49,6 +61,8 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) ->
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     log.debug("%d items in %d chunks on %d workers", len(items), len(bounds), workers)
+    for callback in list(_before_fork):
+        callback()
     _work = (function, items)
     # Frozen objects are left alone by the workers' collector: fewer copied pages, less memory.
     # (A build freezes what it has loaded already; only freeze, and thaw, if nothing is.)
