@@ -39,7 +39,7 @@ R = TypeVar("R")
 CACHE_DIR = ".site-builder-cache"
 FORMAT = b"site-builder-cache 2\n"
 """Header of every stored entry: a change of layout bumps it and old entries are ignored."""
-DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
+DEPENDENCIES = ("jinja2", "markdown-it-pyrs", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
                 "text-unidecode", "PyYAML", "MarkupSafe")
 KEEP_FACTOR = 3
 """Entries are pruned (all but those of the current build) once there are this many times more than

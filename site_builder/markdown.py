@@ -1,26 +1,36 @@
-"""Markdown to HTML: CommonMark + tables, footnotes, strikethrough, heading ids; raw HTML policy."""
+"""Markdown to HTML: CommonMark + tables, footnotes, strikethrough, heading ids; raw HTML policy.
+
+markdown-it-pyrs (Rust, 15–20× faster than markdown-it-py) renders; heading ids, rebased links and the
+first paragraph are then found in the HTML it wrote, whose tags are all real (escaped text never holds
+`<`). The rare text that markdown-it-pyrs handles badly (`markdown_guard`) goes to markdown-it-py."""
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
-from typing import Final
+from typing import Any, Final
 
+import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import render_footnote_open
 from slugify import slugify
+
+from site_builder.markdown_guard import MAX_NESTING, fallback_reason
+
+log = logging.getLogger(__name__)
 
 SUMMARY_MAX_CHARS = 300
 MAX_HTML_DEPTH = 500
 """Deepest raw HTML nesting accepted: the sanitizer's time grows with depth × number of tags."""
-CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open"})
-HEADING_ID_LEVELS = ("h2", "h3", "h4")
+CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open",
+                        "footnote_reference_open"})
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 # Elements that never nest (void) or that the HTML parser closes by itself when a sibling opens.
 NOT_NESTING = frozenset({
@@ -60,6 +70,31 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # markdown-it writes `style="text-align:…"` on aligned table cells; nothing else may style.
 ALLOWED_STYLE_PROPERTIES = {"text-align"}
+# Built once: `nh3.clean` converts its options on every call, a quarter of its time on an article.
+SANITIZER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None,
+                        filter_style_properties=ALLOWED_STYLE_PROPERTIES, strip_comments=True)
+TEXT_ONLY = nh3.Cleaner(tags=set())
+
+# markdown-it-pyrs has no `html` option: raw HTML is turned off by enabling CommonMark's rules one by
+# one (in the order of its `commonmark` preset) without `html_block` and `html_inline`.
+COMMONMARK_RULES = ["newline", "escape", "backticks", "emphasis", "link", "image", "autolink", "entity", "code",
+                    "fence", "blockquote", "hr", "list", "reference", "heading", "lheading", "paragraph"]
+EXTENSIONS = ["table", "strikethrough", "footnote"]
+
+# --- Finishing the HTML ----------------------------------------------------------------------------
+# With raw HTML in the text, the elements Markdown made are told apart by the `data-sourcepos`
+# attribute that markdown-it-pyrs's `sourcepos` rule writes first on each (and `mark_tokens` on those
+# markdown-it-py makes); without raw HTML every tag is Markdown's and the attribute is not asked for.
+MARK: Final = "data-sourcepos"
+MARKED = f' {MARK}="[0-9:-]*"'
+HEADING = {True: re.compile(f"<(h[2-4]){MARKED}>"), False: re.compile("<(h[2-4])>")}
+LINK_TARGET = {True: re.compile(f'<(?:a|img){MARKED} (?:href|src)="([^"]*)"'),
+               False: re.compile('<(?:a|img) (?:href|src)="([^"]*)"')}
+UNMARK = re.compile(MARKED)
+MARKED_ELEMENT = re.compile(f'<([a-z][a-z0-9]*) {MARK}="([0-9]+):[0-9]+-([0-9]+):[0-9]+"')
+BLOCK_TAG = re.compile("<(/?)(blockquote|ul|ol|section|p)[ >]")
+FOOTNOTE_REF = re.compile('<sup[^>]* class="footnote-ref">.*?</sup>')
+ANY_TAG = re.compile("""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
 class MarkdownError(ValueError):
@@ -85,64 +120,160 @@ def heading_slug(text: str) -> str:
     return slugify(text, backend=TRANSLITERATION) or "section"
 
 
+def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:
+    """Render an article body under the raw HTML policy `sanitize`, `escape` or `trust`.
+
+    Root-relative links (`/fr/…`) are written under `base_path`, so a site published under a
+    sub-path keeps working."""
+    marked = raw_html != "escape" and "<" in text  # without `<` there is no raw HTML
+    reason = fallback_reason(text)
+    html = None if reason else render_fast(text, raw_html, marked)
+    if html is None:
+        log.debug("rendered with markdown-it-py: %s", reason or "markdown-it-pyrs panicked")
+        html, marked = render_careful(text, raw_html), True
+    first = first_paragraph(html, marked)
+    html, site_links = rebase_links(add_heading_ids(html, marked), base_path, marked)
+    if marked:
+        html = UNMARK.sub("", html)
+    check_html_depth(html)
+    if raw_html == "sanitize":
+        html = sanitize(html)
+    return RenderedMarkdown(html, first, site_links)
+
+
+@lru_cache(maxsize=6)
+def fast_parser(raw_html: str, marked: bool) -> markdown_it_pyrs.MarkdownIt:
+    """markdown-it-pyrs set up like markdown-it-py below: no linkify, no typographer."""
+    html = [] if raw_html == "escape" else ["html_block", "html_inline"]
+    rules: list[Any] = COMMONMARK_RULES + html + EXTENSIONS + (["sourcepos"] if marked else [])  # (names typed Literal)
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(rules)
+
+
+def render_fast(text: str, raw_html: str, marked: bool) -> str | None:
+    """HTML from markdown-it-pyrs, or None if it panics (a bug of its own: markdown-it-py then renders)."""
+    try:
+        return fast_parser(raw_html, marked).render(text)
+    except BaseException as exc:  # pyo3 raises a Rust panic as PanicException, a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+
+
 @lru_cache(maxsize=3)
-def _parser(raw_html: str) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": raw_html != "escape", "typographer": False})
+def careful_parser(raw_html: str) -> MarkdownIt:
+    """markdown-it-py, linear on every input tried and bounded in nesting, for what markdown-it-pyrs cannot take."""
+    md = MarkdownIt("commonmark", {"html": raw_html != "escape", "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.core.ruler.push("heading_ids", add_heading_ids)
+    md.add_render_rule("footnote_open", lambda self, *args: render_footnote_open(self, *args) + "\n")  # as pyrs
+    md.core.ruler.after("block", "check_nesting", check_nesting)  # before footnotes are moved to the end
+    md.core.ruler.push("mark_tokens", mark_tokens)
     return md
 
 
-def add_heading_ids(state: StateCore) -> None:
+def render_careful(text: str, raw_html: str) -> str:
+    """HTML from markdown-it-py, marked like markdown-it-pyrs's `sourcepos` marks it; refuse deep nesting."""
+    return careful_parser(raw_html).render(text)
+
+
+def mark_tokens(state: StateCore) -> None:
+    """Mark top-level blocks (with their lines, for `first_paragraph`), headings, links and images."""
+    for token in state.tokens:
+        if token.nesting == 1 and token.map and (token.level == 0 or token.type == "heading_open"):
+            token.attrs = {MARK: f"{token.map[0] + 1}:1-{token.map[1]}:1", **token.attrs}
+        for child in token.children or ():
+            if child.type in ("link_open", "image"):
+                child.attrs = {MARK: "", **child.attrs}
+
+
+def check_nesting(state: StateCore) -> None:
+    """Raise MarkdownError when quotes, lists or footnotes nest so deep that markdown-it-py silently
+    drops what is inside the deepest ones (it stops at MAX_NESTING levels to bound its recursion)."""
+    for token in state.tokens:
+        if token.type in CONTAINERS and token.level >= MAX_NESTING - 1:
+            raise MarkdownError(f"quotes or lists are nested too deeply here for Markdown (at most {MAX_NESTING - 1} "
+                                f"quotes or {(MAX_NESTING - 2) // 2} lists), and the text inside the deepest ones "
+                                "would be lost: flatten them",
+                                token.map[0] if token.map else None)
+
+
+def add_heading_ids(html: str, marked: bool) -> str:
     """Give h2–h4 headings a unique id from their text (`a`, `a-1`, `a-2`…), in linear time.
 
     Same ids as mdit-py-plugins' anchors plugin, which counts up from 1 for every duplicate: hours
     for an article of 100,000 identical headings."""
     taken: set[str] = set()
     counters: dict[str, int] = {}
-    for index, token in enumerate(state.tokens):
-        if token.type != "heading_open" or token.tag not in HEADING_ID_LEVELS:
-            continue
-        children = state.tokens[index + 1].children or []
-        slug = heading_slug("".join(c.content for c in children if c.type in ("text", "code_inline")))
+    parts, done = [], 0
+    for match in HEADING[marked].finditer(html):
+        tag = match.group(1)
+        slug = heading_slug(heading_text(html[match.end():html.find(f"</{tag}>\n", match.end())]))
         candidate = slug
         while candidate in taken:
             counters[slug] = counters.get(slug, 0) + 1
             candidate = f"{slug}-{counters[slug]}"
         taken.add(candidate)
-        token.attrSet("id", candidate)
+        parts += [html[done:match.start()], f'<{tag} id="{candidate}">']
+        done = match.end()
+    return "".join(parts) + html[done:]
 
 
-def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:
-    """Render an article body under the raw HTML policy `sanitize`, `escape` or `trust`.
-
-    Root-relative links (`/fr/…`) are written under `base_path`, so a site published under a
-    sub-path keeps working."""
-    md = _parser(raw_html)
-    tokens = md.parse(text)
-    check_nesting(tokens, md.options.maxNesting)
-    site_links = rebase_links(tokens, base_path)
-    html = md.renderer.render(tokens, md.options, {})
-    check_html_depth(html)
-    if raw_html == "sanitize":
-        html = sanitize(html)
-    return RenderedMarkdown(html, first_paragraph(md, tokens), site_links)
+def heading_text(html: str) -> str:
+    """A heading's text: no tags, footnote numbers or line breaks (as markdown-it-py's text tokens joined)."""
+    return unescape(ANY_TAG.sub("", FOOTNOTE_REF.sub("", html)).replace("\n", ""))
 
 
-def check_nesting(tokens: list[Token], limit: int) -> None:
-    """Raise MarkdownError when quotes or lists nest so deep that markdown-it silently drops what is
-    inside the deepest ones (it stops at `limit` levels to bound its recursion)."""
-    for token in tokens:
-        if token.type in CONTAINERS and token.level >= limit - 1:
-            raise MarkdownError(f"quotes or lists are nested too deeply here for Markdown (at most {limit - 1} "
-                                f"quotes or {(limit - 2) // 2} lists), and the text inside the deepest ones "
-                                "would be lost: flatten them",
-                                token.map[0] if token.map else None)
+def rebase_links(html: str, base_path: str, marked: bool) -> tuple[str, tuple[str, ...]]:
+    """Prefix root-relative link and image targets with `base_path`; return them as written."""
+    found = []
+    parts, done = [], 0
+    for match in LINK_TARGET[marked].finditer(html):
+        target = unescape(match.group(1))
+        if target.startswith("/") and not target.startswith("//"):
+            found.append(target)
+            parts += [html[done:match.start(1)], escape_attribute(base_path)]
+            done = match.start(1) + 1  # the escaped target starts with its `/` too
+    return "".join(parts) + html[done:], tuple(found)
+
+
+def escape_attribute(value: str) -> str:
+    """Escape an attribute value the way markdown-it does (`&`, `<`, `>`, `"`)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def first_paragraph(html: str, marked: bool) -> str:
+    """Plain text of the first top-level paragraph, shortened at a word boundary."""
+    for start in top_level_paragraphs(html, marked):
+        inner = FOOTNOTE_REF.sub("", html[html.index(">", start) + 1:html.find("</p>\n", start)])
+        # Dropping every tag (and with raw HTML, the content of script/style) leaves the readable text.
+        text = " ".join(unescape(TEXT_ONLY.clean(inner) if marked else ANY_TAG.sub("", inner)).split())
+        if text:
+            return shorten(text, SUMMARY_MAX_CHARS)
+    return ""
+
+
+def top_level_paragraphs(html: str, marked: bool) -> Iterator[int]:
+    """Where each `<p` outside quotes, lists and footnotes starts, lazily."""
+    if marked:  # an element is top-level when it starts after the lines of the previous top-level one
+        last_line = 0
+        for match in MARKED_ELEMENT.finditer(html):
+            if int(match.group(2)) > last_line:
+                last_line = int(match.group(3))
+                if match.group(1) == "p":
+                    yield match.start()
+        return
+    depth = 0
+    for match in BLOCK_TAG.finditer(html):
+        if match.group(2) != "p":
+            depth += -1 if match.group(1) else 1
+        elif depth == 0 and not match.group(1):
+            yield match.start()
 
 
 def check_html_depth(html: str) -> None:
     """Raise MarkdownError when raw HTML nests deeper than MAX_HTML_DEPTH elements."""
+    if html.count("<") - html.count("</") <= MAX_HTML_DEPTH:  # fewer tags open than that: no need to look
+        return
     depth = deepest = 0
     for match in TAG.finditer(html):
         closing, name, self_closing = match.groups()
@@ -155,43 +286,9 @@ def check_html_depth(html: str) -> None:
                             f"emphasis), more than the {MAX_HTML_DEPTH} allowed: close its tags or simplify it")
 
 
-def rebase_links(tokens: list[Token], base_path: str) -> tuple[str, ...]:
-    """Prefix root-relative link and image targets with `base_path`; return them as written."""
-    found = []
-    for token in tokens:
-        for child in token.children or ():
-            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
-            target = child.attrGet(attr) if attr else None
-            if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
-                found.append(target)
-                child.attrSet(attr, base_path + target[1:])
-    return tuple(found)
-
-
 def sanitize(html: str) -> str:
     """Keep the allow-listed tags, attributes and URL schemes; drop everything else."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=None,
-        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
-        strip_comments=True,
-    )
-
-
-def first_paragraph(md: MarkdownIt, tokens: list[Token]) -> str:
-    """Plain text of the first top-level paragraph, shortened at a word boundary."""
-    for index, token in enumerate(tokens):
-        if token.type == "paragraph_open" and token.level == 0:
-            inline = tokens[index + 1]
-            html = RendererHTML().renderInline(inline.children or [], md.options, {})
-            # Dropping every tag (and the content of script/style) leaves the readable text.
-            text = " ".join(unescape(nh3.clean(html, tags=set())).split())
-            if text:
-                return shorten(text, SUMMARY_MAX_CHARS)
-    return ""
+    return SANITIZER.clean(html)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -200,4 +297,3 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—– ")
     return cut + "…"
-

@@ -1,0 +1,173 @@
+"""The Markdown renderer: markdown-it-pyrs for ordinary text, markdown-it-py for what it cannot take.
+
+Both engines must give the same page; whatever the text, markdown-it-pyrs is never given what would
+crash it (a stack overflow kills the process), panic or cost quadratic time (`markdown_guard`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import markdown_it_pyrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder import markdown
+from site_builder.markdown import MarkdownError, render_markdown
+from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
+
+ORDINARY = [
+    "Un *premier* paragraphe avec **du gras**, `du code` et [un lien](/fr/2024/11/x/ \"titre\").\n\n"
+    "## Défense européenne\n\nTexte.\n\n## Défense européenne\n\n### Sous-titre `code` *em*\n\n"
+    "- un\n- deux\n  - trois\n\n1. a\n2. b\n\n> Une citation\n> sur deux lignes.\n\n---\n\nFin.\n",
+    "> Citation d'abord.\n\n![seule image](/img/a.png)\n\n- liste\n\n  paragraphe dans la liste\n\n"
+    "Le *vrai* premier paragraphe &amp; [lien](https://ex.org/a?b=1&c=2) [autre](//cdn.ex.org/x).\n",
+    "Titre\nsur deux lignes\n---\n\n#### Quatre\n\n##### Cinq\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~barré~~\n",
+    "Note[^1] et [référence][r] et <https://ex.org> et ![img](/fr/é t.png).\n\n[r]: /fr/ref/\n\n"
+    "[^1]: La note, avec un [lien](/fr/note/).\n",
+    "```python\nx = [1, 2]\n```\n\n    indenté\n\nTexte après du code, accentué : é à ç.\n",
+    "<div class=\"encart\">\n<p>Brut</p>\n</div>\n\n<h2>Titre brut</h2>\n\n## Titre\n\n"
+    "Texte <b>gras</b> et <a href=\"/fr/brut/\">lien brut</a> et [lien](/fr/md/).\n",
+]
+POLICIES = ["sanitize", "escape", "trust"]
+
+
+@pytest.fixture
+def careful_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Send every text to markdown-it-py."""
+    monkeypatch.setattr(markdown, "fallback_reason", lambda text: "for this test")
+    yield
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("text", ORDINARY)
+def test_both_engines_render_ordinary_markdown_alike(text: str, policy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fallback_reason(text) is None
+    fast = render_markdown(text, policy, "/archive/")
+    monkeypatch.setattr(markdown, "fallback_reason", lambda text: "for this test")
+    careful = render_markdown(text, policy, "/archive/")
+    assert fast == careful
+
+
+def test_heading_ids_summary_and_links_are_found_beside_raw_html() -> None:
+    rendered = render_markdown(ORDINARY[5], "trust", "/archive/")
+    assert "<h2>Titre brut</h2>" in rendered.html and '<h2 id="titre">Titre</h2>' in rendered.html
+    assert rendered.first_paragraph == "Texte gras et lien brut et lien."
+    assert '<a href="/fr/brut/">' in rendered.html and '<a href="/archive/fr/md/">' in rendered.html
+    assert rendered.site_links == ("/fr/md/",)
+    assert "data-sourcepos" not in rendered.html
+
+
+def test_summary_skips_quotes_lists_and_paragraphs_without_text() -> None:
+    rendered = render_markdown(ORDINARY[1])
+    assert rendered.first_paragraph == "Le vrai premier paragraphe & lien autre."
+
+
+def test_summary_leaves_out_footnote_numbers() -> None:
+    assert render_markdown("Texte[^1] suite.\n\n[^1]: La note.\n").first_paragraph == "Texte suite."
+
+
+def test_heading_ids_leave_out_footnote_numbers_and_line_breaks() -> None:
+    html = render_markdown("Deux\nlignes[^1]\n---\n\n[^1]: n\n").html
+    assert '<h2 id="deuxlignes">' in html
+
+
+def test_links_keep_their_encoding_and_title_when_rebased() -> None:
+    rendered = render_markdown('[a](/fr/été/ "t") [b](</fr/a b/>) [c](/fr/?q=1&r=2)', "escape", "/sub/")
+    assert rendered.site_links == ("/fr/%C3%A9t%C3%A9/", "/fr/a%20b/", "/fr/?q=1&r=2")
+    assert rendered.html == ('<p><a href="/sub/fr/%C3%A9t%C3%A9/" title="t">a</a> <a href="/sub/fr/a%20b/">b</a> '
+                             '<a href="/sub/fr/?q=1&amp;r=2">c</a></p>\n')
+
+
+# --- what markdown-it-pyrs is not given --------------------------------------------------------------
+
+HAZARDS = {
+    "nested quotes": "> " * 30 + "fond",
+    "nested quotes without spaces": ">" * 30 + " fond",
+    "nested lists on one line": "- " * 15 + "fond",
+    "nested lists by indent": "".join("  " * i + "- x\n" for i in range(12)),
+    "nested lists by tabs": "".join("\t" * i + "- x\n" for i in range(12)),
+    "nested ordered lists": "1. " * 15 + "fond",
+    "nested footnotes": "x[^a]\n\n" + "[^a]: " * 25 + "fond",
+    "inline footnote": "Texte^[note] fin.",
+    "backtick after a bracket": "x [` y",
+    "long block": "mot " * (MAX_FAST_BLOCK // 4 + 1),
+    "wide table": "|a" * 300 + "\n" + "|-" * 300 + "\n" + "x\n" * 300,
+}
+
+
+@pytest.mark.parametrize("text", HAZARDS.values(), ids=HAZARDS.keys())
+def test_hazards_go_to_markdown_it_py(text: str) -> None:
+    assert fallback_reason(text) is not None
+    assert fallback_reason(text.replace("\n", "\r\n")) is not None
+
+
+@pytest.mark.parametrize("text", [*ORDINARY, "x `[` y", "[`a`](/x)", "```js\nconst a = `x`;\n```\n\n[lien](/x)",
+                                  "- a\n    - b\n        - c\n", "|a|b|\n|-|-|\n|1|2|\n\n" * 2000])
+def test_ordinary_markdown_goes_to_markdown_it_pyrs(text: str) -> None:
+    assert fallback_reason(text) is None
+
+
+DEEP = ["> " * 100_000, ">" * 100_000, "- " * 100_000, "1. " * 100_000, "x[^a]\n\n" + "[^a]: " * 100_000,
+        "".join(" " * (i % 300) + "- x\n" for i in range(3_000))]
+
+
+@pytest.mark.parametrize("shape", DEEP)
+def test_nesting_100000_deep_neither_crashes_nor_loses_text(shape: str) -> None:
+    # In a child process: markdown-it-pyrs overflows its stack on such text, killing the interpreter.
+    code = ("import sys; from site_builder.markdown import render_markdown, MarkdownError\n"
+            "try: print('fond' in render_markdown(sys.stdin.read() + ' fond\\n').html)\n"
+            "except MarkdownError as exc: print(exc)")
+    result = subprocess.run([sys.executable, "-c", code], input=shape, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.startswith(("True", "quotes or lists are nested too deeply")), result.stdout
+
+
+def test_a_panic_of_markdown_it_pyrs_falls_back_to_markdown_it_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "Un [lien `cassé et la suite."
+    with pytest.raises(BaseException, match="index out of bounds"):
+        markdown.fast_parser("sanitize", False).render(text)
+    monkeypatch.setattr(markdown, "fallback_reason", lambda text: None)
+    assert render_markdown(text).html == "<p>Un [lien `cassé et la suite.</p>\n"
+
+
+MARKDOWN_PIECES = ["a", "é", " ", "\n", "\n\n", "\t", "    ", "> ", ">", "- ", "* ", "1. ", "2) ", "[", "]", "(", ")",
+                   "](/x)", "!", "`", "``", "```", "\\", "*", "_", "~~", "#", "## ", "---", "|", "[^1]", "[^1]: ", "^",
+                   "| a | b |\n|---|---|\n", "<", ">", "<b>", "<div>", "</div>", "&amp;", "<!--", "<?", "<![CDATA[",
+                   "\r"]
+
+
+@st.composite
+def markdown_texts(draw: st.DrawFn) -> str:
+    return "".join(draw(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40)))
+
+
+def container_depth(node: markdown_it_pyrs.Node) -> int:
+    """How many quotes, lists, list items and footnotes nest in the deepest place of a syntax tree."""
+    containers = {"blockquote", "bullet_list", "ordered_list", "list_item", "footnote_def"}
+    return max((container_depth(child) for child in node.children), default=0) + (node.name in containers)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdown_texts())
+def test_what_markdown_it_pyrs_is_given_it_renders_without_panic_or_deep_nesting(text: str) -> None:
+    if fallback_reason(text) is None:
+        parser = markdown.fast_parser("trust", True)
+        parser.render(text)  # a panic would raise PanicException
+        assert container_depth(parser.tree(text)) < MAX_NESTING
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["> ", ">", " ", "\t", "- ", "* ", "+ ", "1. ", "9) ", "-", "[^a]: ", "x", "\n"]),
+                max_size=60).map("".join))
+def test_the_nesting_bound_holds_for_any_line_prefix(text: str) -> None:
+    if fallback_reason(text) is None:
+        assert container_depth(markdown.fast_parser("trust", False).tree(text)) < MAX_NESTING
+        markdown.careful_parser("trust").parse(text)  # nor would markdown-it-py refuse it
+    else:
+        try:
+            render_markdown(text)
+        except MarkdownError as exc:
+            assert "nested too deeply" in str(exc)
