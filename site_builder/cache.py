@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 CACHE_DIR = ".site-builder-cache"
-FORMAT = b"site-builder-cache 2\n"
+FORMAT = b"site-builder-cache 3\n"
 """Header of every stored entry: a change of layout bumps it and old entries are ignored."""
 DEPENDENCIES = ("jinja2", "markdown-it-pyrs", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
                 "text-unidecode", "PyYAML", "MarkupSafe")

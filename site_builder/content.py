@@ -189,7 +189,10 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
     Returns the mapping, the line of each key, and the line of each item of every list value."""
     loader = _Loader(header)
     try:
-        _check_depth(header, first_line)
+        # Each list or mapping needs one of these characters at least: with no more of them than the
+        # depth allowed, the header cannot nest too deep, and the second parse is not needed.
+        if sum(map(header.count, "-:?[{")) > MAX_YAML_DEPTH:
+            _check_depth(header, first_line)
         node = loader.get_single_node()
         if node is None:
             return {}, {}, {}

@@ -69,7 +69,8 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     new: dict[str, Article] = dict(unsaved)
     entries: dict[str, object] = dict(unsaved)
     parse = partial(_parse, config=config, packed=cache is not None)
-    for source, result in zip(misses, map_in_workers(parse, misses, jobs), strict=True):
+    work = [(source, keys[source.rel]) for source in misses]
+    for source, result in zip(misses, map_in_workers(parse, work, jobs), strict=True):
         if isinstance(result, list):
             problems.extend(result)
             continue
@@ -158,11 +159,12 @@ def forget() -> None:
     _Memory.pages = {}
 
 
-def _parse(source: Source, config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:
-    """The article (as its cache entry, `packed`: the worker that parsed it pays for pickling it once,
-    and the parent stores those bytes as they are), or its problems."""
+def _parse(work: tuple[Source, str], config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:
+    """The article with its cache key as fingerprint (as its cache entry, `packed`: the worker that
+    parsed it pays for pickling it once, and the parent stores those bytes as they are), or its problems."""
+    source, key = work
     try:
-        article = parse_article(source, config)
+        article = parse_article(source, config, fingerprint=key)
     except ContentError as exc:
         return exc.problems
     return pack(article) if packed else article
@@ -224,11 +226,22 @@ class ReusingRenderer:
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
             return last[2]
         try:
-            inputs = (page.template, page.path, page.inputs) if isinstance(page, views.ArticlePage) else page
-            return digest(self.context, value_bytes(inputs))
+            return digest(self.context, *_key_parts(page))
         except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
             return ""
+
+
+def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:
+    """What a page's key digests: its whole view; for an article's page, only its inputs, and of
+    its article only the fingerprint and what `assemble` added, when it has a fingerprint."""
+    if not isinstance(page, views.ArticlePage):
+        return (value_bytes(page),)
+    article, own_labels = page.inputs
+    if not article.fingerprint:
+        return (value_bytes((page.template, page.path, page.inputs)),)
+    return (page.template, page.path, article.fingerprint,
+            value_bytes((article.tags, article.translations, own_labels)))
 
 
 def value_bytes(value: object) -> bytes:

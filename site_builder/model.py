@@ -89,6 +89,10 @@ class Article:
     """Other language versions (filled in by `assemble`), in site language order."""
     corrections: tuple[Correction, ...] = ()
     """Published corrections, oldest first."""
+    fingerprint: str = field(default="", hash=False)
+    """Digest of what the article was parsed from: its path and bytes, the config, the code (its
+    cache key; '' when not known). Articles with the same fingerprint were parsed alike: they can
+    differ only in what `assemble` fills in (tags, translations)."""
 
     def __hash__(self) -> int:
         return self._hash

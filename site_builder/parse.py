@@ -44,7 +44,7 @@ def make_slug(text: str) -> str:
                    backend=TRANSLITERATION)
 
 
-def parse_article(source: Source, config: SiteConfig) -> Article:
+def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> Article:
     """Validate one article; raise ContentError listing every problem found in it."""
     if len(source.data) > config.max_article_bytes:
         raise ContentError([oversize_problem(source.rel, len(source.data), config.max_article_bytes)])
@@ -102,7 +102,7 @@ def parse_article(source: Source, config: SiteConfig) -> Article:
         image=image or None, image_alt=image_alt or "", body_html=body.html,
         path=urls.article(lang, published.astimezone(tz), slug),
         lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
-        corrections=corrections,
+        corrections=corrections, fingerprint=fingerprint,
     )
 
 
