@@ -211,6 +211,15 @@ def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Call
     return wrap
 
 
+_REMEMBERED: dict[tuple[Path, str, Path], Any] = {}
+"""Records read from or written to a cache database by this process: (cache folder, table, folder) →
+records. Forgotten when a database is started afresh (`forget_records`)."""
+
+
+def forget_records() -> None:
+    _REMEMBERED.clear()
+
+
 class Cache:
     """The cache database of one project; every method fails soft (a cache miss), never the build."""
 
@@ -219,7 +228,6 @@ class Cache:
         self.broken = False
         """A read or write found the database damaged: it is deleted on `close`."""
         self.db = self._open()
-        self._sources: dict[Path, dict[str, SourceRecord]] = {}
         self._writer: threading.Thread | None = None
         """Writes new articles while the build goes on (see `put_articles`); every method waits for it."""
         self._written: BaseException | None = None
@@ -257,6 +265,7 @@ class Cache:
         self.wait()
         self.db.close()
         if self.broken:
+            forget_records()
             for stale in self.folder.glob("cache.sqlite3*"):
                 stale.unlink(missing_ok=True)
 
@@ -317,18 +326,21 @@ class Cache:
     # sources
     @fails_soft(lambda root: {})
     def sources(self, root: Path) -> dict[str, SourceRecord]:
-        """What is known of `root`'s source files (read once per build; `put_sources` updates it)."""
-        if root not in self._sources:
-            rows = self.db.execute("SELECT rel, stat, digest, read_ns FROM sources WHERE root = ?",
-                                   (str(root.resolve()),))
-            self._sources[root] = {rel: SourceRecord(_stat(stat), digest_, read_ns)
-                                   for rel, stat, digest_, read_ns in rows}
-        return dict(self._sources[root])
+        """What is known of `root`'s source files (read once per process; `put_sources` updates it).
+
+        Remembering is safe even if another process updates the database meanwhile: a record is
+        trusted only while the file's stat is the one it holds (`SourceRecord.still_valid`)."""
+        memo = (self.folder.resolve(), "sources", root.resolve())
+        if memo not in _REMEMBERED:
+            rows = self.db.execute("SELECT rel, stat, digest, read_ns FROM sources WHERE root = ?", (str(memo[2]),))
+            _REMEMBERED[memo] = {rel: SourceRecord(_stat(stat), digest_, read_ns)
+                                 for rel, stat, digest_, read_ns in rows}
+        return dict(_REMEMBERED[memo])
 
     @fails_soft(lambda *_, **__: None)
     def put_sources(self, root: Path, records: Mapping[str, SourceRecord], known: Mapping[str, SourceRecord]) -> None:
         """Record what is now known of `root`'s source files (`known`: what was)."""
-        self._sources[root] = dict(records)
+        _REMEMBERED[(self.folder.resolve(), "sources", root.resolve())] = dict(records)
         root = root.resolve()
         changed = [(rel, r) for rel, r in records.items() if known.get(rel) != r]
         gone = [rel for rel in known if rel not in records]
@@ -342,13 +354,20 @@ class Cache:
     # outputs
     @fails_soft(lambda folder: {})
     def outputs(self, folder: Path) -> dict[str, OutputRecord]:
-        rows = self.db.execute("SELECT path, key, digest, stat FROM outputs WHERE folder = ?", (str(folder),))
-        return {path: OutputRecord(key, digest_, _stat(stat)) for path, key, digest_, stat in rows}
+        """What the last build wrote into `folder` (read once per process; `put_outputs` updates it).
+        As with `sources`, a record is trusted only while the file's stat is the one it holds."""
+        memo = (self.folder.resolve(), "outputs", folder)
+        if memo not in _REMEMBERED:
+            rows = self.db.execute("SELECT path, key, digest, stat FROM outputs WHERE folder = ?", (str(folder),))
+            _REMEMBERED[memo] = {path: OutputRecord(key, digest_, _stat(stat)) for path, key, digest_, stat in rows}
+        return dict(_REMEMBERED[memo])
 
     @fails_soft(lambda *_, **__: None)
     def put_outputs(self, folder: Path, changed: Mapping[str, OutputRecord], removed: Iterable[str],
                     replace_all: bool) -> None:
         """Record what the build left in `folder`: changed and removed files, or all of them."""
+        memo = (self.folder.resolve(), "outputs", folder)
+        remembered = {} if replace_all or memo not in _REMEMBERED else _REMEMBERED.pop(memo)
         with self.transaction():
             if replace_all:
                 self.db.execute("DELETE FROM outputs WHERE folder = ?", (str(folder),))
@@ -357,6 +376,10 @@ class Cache:
                                     ((str(folder), path) for path in removed))
             self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
                                 ((str(folder), p, r.key, r.digest, _text(r.stat)) for p, r in changed.items()))
+        if remembered or replace_all:
+            for path in removed:
+                remembered.pop(path, None)
+            _REMEMBERED[memo] = {**remembered, **changed}
 
     # the last build into each output folder (see last_build.py)
     @fails_soft(lambda folder: None)

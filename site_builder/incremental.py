@@ -29,6 +29,7 @@ from site_builder.cache import (
     digest,
     file_stat,
     folder_fingerprint,
+    forget_records,
     now_ns,
     pack,
     unpack,
@@ -54,6 +55,8 @@ class _Memory:
     articles: dict[str, Article] = {}
     pages: dict[str, tuple[views.AnyPage, str, str]] = {}
     """Page path → (page, context, key)."""
+    keys: dict[tuple[str, str, str], str] = {}
+    """(context, source path, digest of its bytes) → the article's key."""
 
 
 def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[list[Article], list[Problem], int]:
@@ -63,7 +66,8 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     known = cache.sources(config.root) if cache else {}
     records, fresh = _read_changed(config, found, known, problems)
     context = digest(code_fingerprint(), config_fingerprint(config))
-    keys = {rel: digest(context, rel, record.digest) for rel, record in records.items()}
+    keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
+    _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
     new: dict[str, Article] = dict(unsaved)
@@ -86,6 +90,11 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
     log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - len(misses), len(misses))
     return [by_key[key] for key in keys.values() if key in by_key], problems, len(misses)
+
+
+def _article_key(context: str, rel: str, source_digest: str) -> str:
+    """An article's cache key: what it is parsed from (remembered from the last build of this process)."""
+    return _Memory.keys.get((context, rel, source_digest)) or digest(context, rel, source_digest)
 
 
 def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article], fresh: dict[str, bytes],
@@ -157,6 +166,8 @@ def forget() -> None:
     """Forget what earlier builds of this process computed: the next build reads the cache."""
     _Memory.articles = {}
     _Memory.pages = {}
+    _Memory.keys = {}
+    forget_records()
 
 
 def _parse(work: tuple[Source, str], config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:
