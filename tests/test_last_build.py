@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import incremental
+from site_builder import incremental, last_build
 from site_builder.build import BuildResult
 from site_builder.errors import ContentError
 from tests.helpers import NOW, article, make_site, tree_digest
@@ -58,10 +58,21 @@ def test_every_change_is_seen_and_the_output_equals_a_clean_build(tmp_path: Path
         assert unchanged(build_site(root)), what
 
 
-def test_a_file_just_written_is_never_trusted_by_its_stat(tmp_path: Path) -> None:
-    root = make_site(tmp_path, SITE)  # written now: the stat could hide an edit within the same tick
+def test_a_file_written_just_before_it_was_read_is_checked_by_its_bytes(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path, SITE)  # written now: its stat could hide an edit within the same tick
     build_site(root)
-    assert not unchanged(build_site(root))
+    assert unchanged(build_site(root))  # same bytes: nothing to do
+    edited = root / "content/articles/2024/b.fr.md"
+    recorded = dict(last_build.tree_stats(root / "content/articles"))["2024/b.fr.md"]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Bravo.", "Brave."), encoding="utf-8")
+    # As on a file system with coarse timestamps: the edit leaves the stat as it was.
+    stats = last_build.tree_stats
+    monkeypatch.setattr(last_build, "tree_stats", lambda folder: [
+        (rel, recorded if rel == "2024/b.fr.md" else stat) for rel, stat in stats(folder)])
+    result = build_site(root)
+    assert not unchanged(result)
+    assert "Brave." in (root / "public/fr/2024/02/b/index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("tamper", ["edit", "delete", "add"])
