@@ -78,6 +78,7 @@ def test_write_failing_half_way_keeps_the_previous_output(tmp_path: Path, monkey
 
 def test_staging_folder_that_cannot_be_made_is_a_build_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = built(site_of(tmp_path, 3))
+    site_of(tmp_path, 3, title="Changed")  # something to write (with nothing changed, nothing is)
     error = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
     monkeypatch.setattr(write.tempfile, "mkdtemp", fail_on_call(1, error, write.tempfile.mkdtemp))
     with pytest.raises(BuildError, match="cannot write the site: Permission denied"):
