@@ -58,6 +58,11 @@ class BuildOptions:
         return self.output if self.output is not None else self.project / "public"
 
     @property
+    def moment(self) -> datetime | None:
+        """The moment that decides which articles are in the future; None with `future`."""
+        return None if self.future else (self.now or datetime.now(UTC))
+
+    @property
     def cache_folder(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else self.project / CACHE_DIR
 
@@ -188,7 +193,7 @@ def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, 
     reuse.freeze()
     if problems and not options.keep_going:
         raise ContentError(problems)
-    now = None if options.future else (options.now or datetime.now(UTC))
+    now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)
     registry = load_tag_registry(config)
     # model
@@ -263,7 +268,7 @@ class Reuse:
         inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
                                                self.cache.sources(config.root))
         if inputs is None or not record.still_holds(inputs, last_build.output_fingerprint(self.state.files),
-                                                    None if options.future else (options.now or datetime.now(UTC))):
+                                                    options.moment):
             return None
         self.clock.lap("unchanged")
         log.debug("nothing changed since the last build of %s", folder)

@@ -112,7 +112,7 @@ def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article]
             fresh[rel] = source.data
             if digest(source.data) != records[rel].digest:  # changed meanwhile: never trust that stat
                 records[rel] = SourceRecord((0, 0, 0, 0), digest(source.data), 0)
-                keys[rel] = digest(context, rel, records[rel].digest)
+                keys[rel] = _article_key(context, rel, records[rel].digest)
         misses.append(Source(rel, fresh[rel]))
     return misses
 

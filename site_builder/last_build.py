@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -22,6 +21,7 @@ from site_builder.content import ARTICLES_DIR
 from site_builder.errors import Problem
 from site_builder.model import Article
 from site_builder.render import THEME_DIR
+from site_builder.sync import entries_under
 from site_builder.tags import REGISTRY_FILE
 
 log = logging.getLogger(__name__)
@@ -105,18 +105,7 @@ def tree_stats(folder: Path) -> Iterable[tuple[str, Stat]]:
     """(path inside `folder`, stat) of every entry under it, links included as links, sorted."""
     if not folder.is_dir():
         return []
-    found: list[tuple[str, Stat]] = []
-    stack = [(str(folder), "")]
-    while stack:
-        path, prefix = stack.pop()
-        with os.scandir(path) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, rel + "/"))
-                else:
-                    found.append((rel, file_stat(entry.stat(follow_symlinks=False))))
-    return sorted(found)
+    return sorted((rel, file_stat(entry.stat(follow_symlinks=False))) for rel, entry in entries_under(str(folder)))
 
 
 def horizon(articles: Iterable[Article], drafts: bool, now: datetime | None) -> str | None:

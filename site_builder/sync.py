@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,19 +60,13 @@ class KeptFile(OutputFile):
         return (self._folder / self.path).read_bytes()  # type: ignore[attr-defined]
 
 
-class StagedFile(OutputFile):
+class StagedFile(KeptFile):
     """A page that a worker wrote straight into the staging folder of a first build (rather than
     sending its bytes back): read back only if asked."""
 
     def __init__(self, folder: Path, path: str, source: str, sha256: str):
-        object.__setattr__(self, "path", path)
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "_folder", folder)
+        super().__init__(folder, path, source)
         object.__setattr__(self, "_sha256", sha256)
-
-    @property  # type: ignore[override]
-    def data(self) -> bytes:
-        return (self._folder / self.path).read_bytes()  # type: ignore[attr-defined]
 
     @property
     def written(self) -> bool:
@@ -100,24 +94,25 @@ def scan(folder: Path, records: dict[str, OutputRecord]) -> OutputState:
     recover(folder)
     state = OutputState(folder, records=records, exists=folder.is_dir())
     if state.exists:
-        state.clean = _scan_dir(str(folder), "", state.files)
+        for rel, entry in entries_under(str(folder)):
+            if entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                state.files[rel] = file_stat(st)
+                state.clean = state.clean and st.st_nlink == 1
+            else:
+                state.clean = False
     return state
 
 
-def _scan_dir(path: str, prefix: str, files: dict[str, Stat]) -> bool:
-    clean = True
-    with os.scandir(path) as entries:
+def entries_under(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(path inside `folder`, entry) of everything under it but folders; links are not followed."""
+    with os.scandir(folder) as entries:
         for entry in entries:
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                clean = _scan_dir(entry.path, rel + "/", files) and clean
-            elif entry.is_file(follow_symlinks=False):
-                st = entry.stat(follow_symlinks=False)
-                files[rel] = file_stat(st)
-                clean = clean and st.st_nlink == 1
+                yield from entries_under(entry.path, rel + "/")
             else:
-                clean = False
-    return clean
+                yield rel, entry
 
 
 @dataclass(frozen=True)
