@@ -5,8 +5,9 @@
 
 Every figure is the median of `--runs` runs. "Fresh process" builds run in a new Python process, as
 the command line does (the figure is `build()`'s own time; the process's whole time, interpreter
-start and imports included, is shown after it). "Warm process" builds run one after the other in a
-process that has already built the site, as the preview server does. Peak memory is the largest sum
+start and imports included, is shown after it). "Preview" builds run as the preview server runs
+them: one after the other in a process that has already built the site, each told by the watcher
+which file changed (`session.Session`). Peak memory is the largest sum
 of the resident memory (RSS) of the build process and its workers, sampled from /proc every 20 ms."""
 
 from __future__ import annotations
@@ -261,12 +262,16 @@ def child(args: argparse.Namespace) -> None:
     if search_available():
         options["search"] = args.child == "cold-search"
 
+    now = {"tags": None, "body": 0}  # what this process's edits left
+
     def edit(kind: str, variant: int) -> None:
-        tags = None
+        """A body edit keeps the tags the last edit left, a tag edit the body."""
         if kind == "tags":  # one tag more, or one fewer, in turn
             spare = next(t for t in sorted(corpus.TAGS) if t not in pair.tags)
-            tags = pair.tags + (spare,) if variant % 2 else pair.tags[1:] or (spare,)
-        path.write_text(corpus.article_text(pair, "fr", planned, tags=tags, variant=variant if kind == "body" else 0),
+            now["tags"] = pair.tags + (spare,) if variant % 2 else pair.tags[1:] or (spare,)
+        else:
+            now["body"] = variant
+        path.write_text(corpus.article_text(pair, "fr", planned, tags=now["tags"], variant=now["body"]),
                         encoding="utf-8")
 
     def timed() -> dict:
@@ -280,17 +285,40 @@ def child(args: argparse.Namespace) -> None:
         edit(args.child, args.variant)
         print(json.dumps(timed()))
     elif args.child == "warm":
-        build(BuildOptions(**options))
+        restore(project, args.pairs)  # as generated: what `edit` starts from
+        print(json.dumps(preview_series(args, options, path.relative_to(project).as_posix(), edit)))
+
+
+def preview_series(args: argparse.Namespace, options: dict, edited: str, edit) -> dict:  # type: ignore[no-untyped-def]
+    """Builds as the preview server runs them (`serve.Preview`): a session into a temporary folder,
+    the first build with workers, the next ones in the process, each told which file changed.
+
+    "noop" saves the edited file as it is (the preview builds only when the watcher reports a save)."""
+    import tempfile
+
+    from site_builder.build import BuildOptions
+    from site_builder.session import Session
+
+    folder = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
+    try:
+        preview = {**options, "output": folder / "site", "search": False}
+        session = Session()
+        session.build(BuildOptions(**preview))
+        preview["jobs"] = 1
         runs: dict[str, list[float]] = {"noop": [], "body": [], "tags": []}
         details: dict[str, list[dict]] = {key: [] for key in runs}
         for number in range(args.runs):
             for kind in runs:
                 if kind != "noop":
                     edit(kind, number + 11)
-                result = timed()
-                runs[kind].append(result["build"])
-                details[kind].append(result)
-        print(json.dumps({"runs": runs, "details": details}))
+                started = time.perf_counter()
+                result = session.build(BuildOptions(**preview), [edited])
+                runs[kind].append(time.perf_counter() - started)
+                details[kind].append({"build": result.seconds, "parsed": result.parsed, "rendered": result.rendered,
+                                      "written": result.written, "timings": result.timings})
+        return {"runs": runs, "details": details}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def search_available() -> bool:
@@ -326,7 +354,7 @@ def table(args: argparse.Namespace, results: dict) -> str:
     lines = [f"{args.pairs} pairs ({2 * args.pairs} articles), median of {args.runs} runs, "
              f"jobs={args.jobs or 'cores'}",
              "",
-             "| measurement | fresh process: build() (whole process) | warm process | target |",
+             "| measurement | fresh process: build() (whole process) | preview (serve path) | target |",
              "|---|---|---|---|",
              f"| cold full build, no search | {fresh('cold')} | | {TARGETS['cold']} |"]
     if "cold_search" in results:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from types import MappingProxyType
@@ -47,6 +47,29 @@ def assemble(articles: list[Article], config: SiteConfig, registry: TagRegistry)
         by_lang=MappingProxyType(by_lang),
         tags=MappingProxyType({lang: tag_pages(lang, by_lang[lang], tags, registry) for lang in by_lang}),
         years=MappingProxyType({lang: year_archives(lang, by_lang[lang], config) for lang in by_lang}),
+    )
+
+
+def replace_articles(site: Site, replaced: Mapping[Article, Article]) -> Site:
+    """`site` with articles swapped for new versions that sort, link and group exactly as they did
+    (their bodies edited: see `session`); every list keeps its order, untouched lists stay as they are."""
+    def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+        new = tuple(replaced.get(a, a) for a in articles)
+        return articles if all(x is y for x, y in zip(new, articles, strict=True)) else new
+
+    def swap_all(records, make):  # type: ignore[no-untyped-def]
+        swapped = ((r, swap(r.articles)) for r in records)
+        return tuple(r if articles is r.articles else make(r, articles) for r, articles in swapped)
+
+    langs = site.config.language_codes
+    return dataclasses.replace(
+        site,
+        articles=swap(site.articles),
+        by_lang=MappingProxyType({lang: swap(site.by_lang[lang]) for lang in langs}),
+        tags=MappingProxyType({lang: swap_all(site.tags[lang], lambda p, a: TagPage(p.tag, p.lang, a))
+                               for lang in langs}),
+        years=MappingProxyType({lang: swap_all(site.years[lang], lambda y, a: YearArchive(y.lang, y.year, a))
+                                for lang in langs}),
     )
 
 

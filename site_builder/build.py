@@ -6,14 +6,17 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
+
 from site_builder import incremental, last_build, search, urls
 from site_builder.assemble import assemble, publishable
-from site_builder.cache import CACHE_DIR, Cache, Stat, config_fingerprint
-from site_builder.check import promote, review
+from site_builder.cache import CACHE_DIR, Cache, OutputRecord, Stat, config_fingerprint
+from site_builder.check import promote, review, site_paths
 from site_builder.config import SiteConfig, check_project_folder, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
 from site_builder.model import Article, Site
@@ -94,33 +97,41 @@ class BuildResult:
                 f"{self.files} files in {self.output} in {self.seconds:.2f} s")
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site described by `options`; raise SiteError (nothing written) on any problem."""
+def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
+          since: Since | None = None) -> BuildResult:
+    """Build the site described by `options`; raise SiteError (nothing written) on any problem.
+
+    For the next build of a process told what changed (the preview's: see `session`), `keep`
+    receives what the build made (not called when nothing changed since the last build); with
+    `since`, the output folder is known to hold what the last build wrote, and the project to differ
+    from what it read only in the files named."""
     started = time.perf_counter()
     out_dir = options.output_dir
     check_project_folder(options.project)  # before the cache folder is made in it
     check_output_dir(out_dir, options.project)
-    reuse = Reuse.open(options, started)
+    reuse = Reuse.open(options, started, since=since)
     try:
         # nothing it depends on changed since the last build into this folder: that build stands.
-        last = reuse.last_build(options)
+        last = reuse.last_build(options) if since is None else None  # (with `since`, something did)
         if last is not None:
             if options.strict and last.warnings:
                 raise ContentError(promote(last.warnings))
             return last
-        reuse.read_output_records(out_dir)
+        if since is None:
+            reuse.read_output_records(out_dir)
         reuse.open_stage(out_dir)
-        site, outputs, found = prepare(options, link_severity="warning", reuse=reuse)
-        left_out = [p for p in found if p.severity == "error"]
-        warnings = [p for p in found if p.severity == "warning"]
+        made = prepare(options, link_severity="warning", reuse=reuse)
+        site, outputs = made.site, made.outputs
+        left_out = [p for p in made.problems if p.severity == "error"]
+        warnings = [p for p in made.problems if p.severity == "warning"]
         if options.strict and warnings:
             raise ContentError([*left_out, *promote(warnings)])
         # write: only the files whose bytes changed (a first build: a staging folder swapped in whole),
         # indexed for search before anything is published; a failure leaves the previous output.
         languages = [lang for lang in site.config.language_codes if site.by_lang[lang]]
         index = (lambda folder, bundles: search.index_site(folder, languages, bundles)) if options.search else None
-        written = write_output(outputs, reuse.output_state(out_dir), reuse.renderer.keys, index,
-                               urls.search_bundle_root(), reuse.stage)
+        state = reuse.output_state(out_dir)
+        written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
         if reuse.cache:
             reuse.cache.put_outputs(out_dir.resolve(), written.records, written.removed, written.replaced_all)
         reuse.clock.lap("write")
@@ -138,9 +149,39 @@ def build(options: BuildOptions) -> BuildResult:
             timings=tuple(reuse.clock.laps),
         )
         reuse.remember(options, site.config, result, written)
+        if keep is not None:
+            records = {o.path: written.records.get(o.path) or state.records[o.path] for o in outputs}
+            keep(Snapshot(options, made, records, result, reuse.horizon))
     finally:
         reuse.close()
     return result
+
+
+@dataclass
+class Snapshot:
+    """What a build made and wrote, for a next build in the same process (see `session`)."""
+
+    options: BuildOptions
+    made: Prepared
+    records: dict[str, OutputRecord]
+    """Every file of the output folder: its page key, digest and stat as written."""
+    result: BuildResult
+    horizon: str | None
+    """The earliest date of an article left out for being in the future (see `last_build`)."""
+
+    def output_state(self) -> OutputState:
+        """The output folder as this build left it."""
+        files = {path: record.stat for path, record in self.records.items()}
+        return OutputState(self.options.output_dir, files, dict(self.records), exists=True, clean=True)
+
+
+@dataclass(frozen=True)
+class Since:
+    """What a build is told rather than looking: the last build into its output folder, made in
+    this process, and the project files changed since (paths relative to the project)."""
+
+    last: Snapshot
+    changed: frozenset[str]
 
 
 def check_site(options: BuildOptions) -> list[Problem]:
@@ -153,7 +194,7 @@ def check_site(options: BuildOptions) -> list[Problem]:
         return exc.problems
     reuse = Reuse.open(options, time.perf_counter(), output=False)
     try:
-        _, _, problems = prepare(options, link_severity="error", reuse=reuse)
+        problems = prepare(options, link_severity="error", reuse=reuse).problems
     except SiteError as exc:
         return exc.problems
     finally:
@@ -163,13 +204,29 @@ def check_site(options: BuildOptions) -> list[Problem]:
     return sort_problems(problems)
 
 
-def prepare(options: BuildOptions, link_severity: str,
-            reuse: Reuse | None = None) -> tuple[Site, list[OutputFile], list[Problem]]:
-    """Every stage but write: the site, its files (in memory, or kept as they are in the output
-    folder when unchanged), and the problems found: what `check.review` finds in them, and (with
-    `keep_going`) the articles left out."""
+@dataclass(frozen=True)
+class Prepared:
+    """What every stage but write made: the site, its files (in memory, or kept as they are in the
+    output folder when unchanged), what rendered them, and the problems found."""
+
+    site: Site
+    registry: TagRegistry
+    env: jinja2.Environment
+    context: str
+    """The pages' context key (see `incremental.environment`)."""
+    outputs: list[OutputFile]
+    paths: frozenset[str]
+    """Every path a link may name (`check.site_paths`)."""
+    problems: list[Problem]
+    """What `check.review` finds, and (with `keep_going`) the articles left out."""
+    found: incremental.Found
+    """The article files there are."""
+
+
+def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = None) -> Prepared:
+    """Every stage but write."""
     reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
-    site, registry, left_out = load_site(options, reuse)
+    site, registry, left_out, found = load_site(options, reuse)
     # render: only the pages whose key changed since the files in the output folder were written.
     env, context = incremental.environment(options.project, site.config)
     reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs, reuse.stage)
@@ -178,17 +235,23 @@ def prepare(options: BuildOptions, link_severity: str,
     check_outputs(outputs)
     if options.search:
         search.check_outputs(outputs)
-    return site, outputs, [*left_out, *review(site, outputs, registry, link_severity)]
+    paths = site_paths(outputs)
+    return Prepared(site, registry, env, context, outputs, paths,
+                    [*left_out, *review(site, paths, registry, link_severity)], found)
 
 
-def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem]]:
-    """load → parse → model: the assembled site, the tag registry and the problems of the articles
-    left out (with `keep_going`; otherwise any problem raises SiteError)."""
+def load_site(options: BuildOptions,
+              reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem], incremental.Found]:
+    """load → parse → model: the assembled site, the tag registry, the problems of the articles
+    left out (with `keep_going`; otherwise any problem raises SiteError), and the files found."""
     reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
     config = load_site_config(options)
     # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
     # problem in every file is collected before giving up (or going on without them).
-    articles, problems, reuse.parsed = incremental.load_articles(config, reuse.cache, reuse.jobs)
+    since = reuse.since
+    loaded = incremental.load_articles(config, reuse.cache, reuse.jobs, since.last.made.found if since else None,
+                                       since.changed if since else None)
+    articles, problems, reuse.parsed, found = loaded
     reuse.clock.lap("load + parse")
     reuse.freeze()
     if problems and not options.keep_going:
@@ -199,7 +262,7 @@ def load_site(options: BuildOptions, reuse: Reuse | None = None) -> tuple[Site, 
     # model
     site = assemble(publishable(articles, options.drafts, now), config, registry)
     reuse.clock.lap("model")
-    return site, registry, problems
+    return site, registry, problems, found
 
 
 def load_site_config(options: BuildOptions) -> SiteConfig:
@@ -209,8 +272,8 @@ def load_site_config(options: BuildOptions) -> SiteConfig:
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     """Read and parse every article: the good ones, and every problem of the bad ones."""
-    articles, problems, _ = incremental.load_articles(config, None, 1)
-    return articles, problems
+    loaded = incremental.load_articles(config, None, 1)
+    return loaded.articles, loaded.problems
 
 
 class Reuse:
@@ -230,6 +293,7 @@ class Reuse:
         self.horizon: str | None = None
         """The earliest date of an article left out for being in the future (see `last_build`)."""
         self.collecting = False
+        self.since: Since | None = None
         if owned and gc.isenabled():
             # A build allocates millions of small records that live until its end and form no cycles:
             # the cyclic collector would walk them again and again for nothing (~40% of rendering).
@@ -237,8 +301,9 @@ class Reuse:
             self.collecting = True
 
     @classmethod
-    def open(cls, options: BuildOptions, started: float, output: bool = True) -> Reuse:
-        """Open the cache (unless disabled) and look at the output folder (unless `output` is False)."""
+    def open(cls, options: BuildOptions, started: float, output: bool = True, since: Since | None = None) -> Reuse:
+        """Open the cache (unless disabled) and look at the output folder (unless `output` is False;
+        taken from `since` when given)."""
         cache = None
         if options.cache:
             if options.cache_folder.resolve().is_relative_to(options.output_dir.resolve()):
@@ -247,7 +312,10 @@ class Reuse:
                                   "is PROJECT/.site-builder-cache)")
             cache = Cache(options.cache_folder)
         reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started), owned=True)
-        if output:
+        reuse.since = since
+        if since is not None:
+            reuse.state = since.last.output_state()
+        elif output:
             out_dir = options.output_dir
             try:
                 reuse.state = scan(out_dir, {})  # what the last build wrote there: see `last_build`

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
+from site_builder.config import SiteConfig
 from site_builder.errors import Problem, sort_problems
 from site_builder.model import Article, Site
 from site_builder.render import OutputFile
@@ -21,15 +22,19 @@ from site_builder.tags import TagRegistry
 log = logging.getLogger(__name__)
 
 
-def review(site: Site, outputs: Iterable[OutputFile], registry: TagRegistry,
-           link_severity: str = "error") -> list[Problem]:
-    """Every finding of every rule, sorted; dead links get `link_severity`, the rest are warnings."""
+def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severity: str = "error",
+           only: Collection[str] | None = None) -> list[Problem]:
+    """Every finding of every rule, sorted; dead links get `link_severity`, the rest are warnings.
+
+    `paths` are the site's (`site_paths`); with `only`, just the findings about those source files
+    (each finding is about one file: the one it names)."""
+    articles = site.articles if only is None else tuple(a for a in site.articles if a.source in only)
     found = [
-        *dead_links(site, site_paths(outputs), link_severity),
-        *missing_translations(site),
-        *unregistered_tags(site, registry),
-        *stale_translations(site),
-        *missing_summaries(site),
+        *dead_links(site.config, articles, paths, link_severity),
+        *missing_translations(site.config, articles),
+        *unregistered_tags(articles, registry),
+        *stale_translations(site, only),
+        *missing_summaries(articles),
     ]
     return sort_problems(found)
 
@@ -57,42 +62,44 @@ def link_path(link: str) -> str:
     return unquote(path).lstrip("/")
 
 
-def dead_links(site: Site, paths: frozenset[str], severity: str) -> Iterator[Problem]:
+def dead_links(config: SiteConfig, articles: Iterable[Article], paths: frozenset[str],
+               severity: str) -> Iterator[Problem]:
     """Root-relative links in article bodies (`[…](/fr/2024/11/x/)`) to pages the site does not have."""
-    for article in site.articles:
+    for article in articles:
         for link in dict.fromkeys(article.site_links):  # each target once, in order
             if link_path(link) not in paths:
-                line = source_line(site.config.root / article.source, link)
+                line = source_line(config.root / article.source, link)
                 yield Problem(article.source, line, f"links to {link}, which is not a page of the site: "
                               "correct the link (a draft or future article is not published)",
                               severity=severity)
 
 
-def missing_translations(site: Site) -> Iterator[Problem]:
+def missing_translations(config: SiteConfig, articles: Iterable[Article]) -> Iterator[Problem]:
     """Articles that exist in one language only (when the site has several)."""
-    if len(site.config.languages) < 2:
+    if len(config.languages) < 2:
         return
-    for article in site.articles:
+    for article in articles:
         if not article.translations:
-            others = ", ".join(code for code in site.config.language_codes if code != article.lang)
+            others = ", ".join(code for code in config.language_codes if code != article.lang)
             yield warning(article, "translation_key",
                           f"has no translation ({others}): translate it, or give the translation the same "
                           f"`translation_key` (`{article.translation_key}`)")
 
 
-def unregistered_tags(site: Site, registry: TagRegistry) -> Iterator[Problem]:
+def unregistered_tags(articles: Iterable[Article], registry: TagRegistry) -> Iterator[Problem]:
     """Tags missing from `content/tags.toml` (only when the site keeps a registry)."""
     if not registry.labels:
         return
-    for article in site.articles:
+    for article in articles:
         for link in article.tags:
             if link.key not in registry.labels:
                 yield warning(article, "tags", f"tag `{link.label}` is not in content/tags.toml: add "
                               f"[{link.key}] with its label in each language, or use a registered tag")
 
 
-def stale_translations(site: Site) -> Iterator[Problem]:
-    """Translations last changed before their original's `updated`: they may miss the correction."""
+def stale_translations(site: Site, only: Collection[str] | None = None) -> Iterator[Problem]:
+    """Translations last changed before their original's `updated`: they may miss the correction
+    (with `only`, just the translations among those source files)."""
     versions: dict[str, list[Article]] = defaultdict(list)
     for article in site.articles:
         versions[article.translation_key].append(article)
@@ -102,6 +109,8 @@ def stale_translations(site: Site) -> Iterator[Problem]:
         if original.updated is None:
             continue
         for translation in group:
+            if only is not None and translation.source not in only:
+                continue
             if translation is not original and translation.modified < original.updated:
                 field = "updated" if translation.updated else "date"
                 yield warning(translation, field,
@@ -111,9 +120,9 @@ def stale_translations(site: Site) -> Iterator[Problem]:
                               "`updated:`")
 
 
-def missing_summaries(site: Site) -> Iterator[Problem]:
+def missing_summaries(articles: Iterable[Article]) -> Iterator[Problem]:
     """Articles without a `summary:` (the first paragraph stands in for it)."""
-    for article in site.articles:
+    for article in articles:
         if not article.summary_given:
             yield warning(article, None, "has no `summary`: lists and search show its first paragraph; "
                           "add `summary: \"…\"` (one or two sentences) to the front matter")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,33 @@ def find_sources(root: Path) -> tuple[list[Path], list[Problem]]:
         dirnames.sort()
         paths.extend(folder / name for name in sorted(filenames) if name.endswith(".md") and not name.startswith("."))
     return paths, problems
+
+
+def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str]) -> list[Path] | None:
+    """What `find_sources` finds once the entries at `changed` (paths relative to `root`) changed,
+    knowing it found `last` before; None when one of them is or was a folder, or is or is in a link:
+    only a walk tells what changed with it."""
+    top = root / ARTICLES_DIR
+    known = {str(path) for path in last}
+    added: list[Path] = []
+    removed: set[str] = set()
+    for rel in changed:
+        path = root / rel
+        if not path.is_relative_to(top):
+            continue
+        between = [p for p in path.parents if p.is_relative_to(top) and p != top]
+        if path == top or path.is_symlink() or path.is_dir() or any(p.is_symlink() for p in between):
+            return None
+        if not path.exists():
+            if str(path) not in known:  # maybe a folder, gone with what it held
+                return None
+            removed.add(str(path))
+        elif path.name.endswith(".md") and not path.name.startswith(".") and str(path) not in known:
+            added.append(path)
+    paths = [path for path in last if str(path) not in removed] if removed else list(last)
+    if added:  # in the walk's order
+        paths = sorted(paths + added, key=lambda p: (p.parent.relative_to(top).parts, p.name))
+    return paths
 
 
 def read_source(root: Path, path: Path, max_bytes: int | None) -> tuple[Source | None, Problem | None]:

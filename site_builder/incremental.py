@@ -13,8 +13,10 @@ import logging
 import os
 import pickle
 import stat as stat_module
+from collections.abc import Collection
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 
@@ -35,7 +37,7 @@ from site_builder.cache import (
     unpack,
 )
 from site_builder.config import SiteConfig
-from site_builder.content import Source, find_sources
+from site_builder.content import Source, find_sources, find_sources_again
 from site_builder.content import read_source as content_read_source
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
@@ -59,12 +61,34 @@ class _Memory:
     """(context, source path, digest of its bytes) → the article's key."""
 
 
-def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[list[Article], list[Problem], int]:
+class Loaded(NamedTuple):
+    articles: list[Article]
+    """Every good article."""
+    problems: list[Problem]
+    """Every problem of the bad ones."""
+    parsed: int
+    """How many were parsed (the others came from the cache)."""
+    found: Found
+
+
+class Found(NamedTuple):
+    """The article files there are, and the problems of finding them (linked folders)."""
+
+    paths: list[Path]
+    problems: list[Problem]
+
+
+def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Found | None = None,
+                  changed: Collection[str] | None = None) -> Loaded:
     """Every good article, from the cache when its source is unchanged, else parsed (in `jobs`
-    processes); every problem of the bad ones; and how many articles were parsed."""
-    found, problems = find_sources(config.root)
+    processes). Given what the last build `found` and what `changed` since (paths relative to the
+    project: a session's, see `session`), the articles folder is not walked again, and only the
+    changed files are looked at (the others are as the cache knows them)."""
+    paths = find_sources_again(config.root, last.paths, changed) if last and changed is not None else None
+    found = Found(*find_sources(config.root)) if paths is None else Found(paths, list(last.problems))  # type: ignore[union-attr]
+    problems = list(found.problems)
     known = cache.sources(config.root) if cache else {}
-    records, fresh = _read_changed(config, found, known, problems)
+    records, fresh = _read_changed(config, found.paths, known, problems, changed if paths is not None else None)
     context = digest(code_fingerprint(), config_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
     _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
@@ -89,7 +113,12 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int) -> tuple[l
     by_key = {**reused, **new}
     _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
     log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - len(misses), len(misses))
-    return [by_key[key] for key in keys.values() if key in by_key], problems, len(misses)
+    return Loaded([by_key[key] for key in keys.values() if key in by_key], problems, len(misses), found)
+
+
+def article_key(config: SiteConfig, rel: str, data: bytes) -> str:
+    """The cache key (and `Article.fingerprint`) of the article parsed from `data` at `rel`."""
+    return _article_key(digest(code_fingerprint(), config_fingerprint(config)), rel, digest(data))
 
 
 def _article_key(context: str, rel: str, source_digest: str) -> str:
@@ -117,10 +146,11 @@ def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article]
     return misses
 
 
-def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, SourceRecord],
-                  problems: list[Problem]) -> tuple[dict[str, SourceRecord], dict[str, bytes]]:
+def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, SourceRecord], problems: list[Problem],
+                  changed: Collection[str] | None = None) -> tuple[dict[str, SourceRecord], dict[str, bytes]]:
     """Each usable file's record (stat and digest), and the bytes of those that had to be read;
-    the others (links out of the project, too large, unreadable) are reported as `load_sources` does."""
+    the others (links out of the project, too large, unreadable) are reported as `load_sources` does.
+    Given what `changed`, the others' records are taken as they are, without a look at the files."""
     records: dict[str, SourceRecord] = {}
     fresh: dict[str, bytes] = {}
     root = str(config.root)
@@ -131,6 +161,9 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
         rel = (text[len(prefix):] if text.startswith(prefix) else path.relative_to(config.root).as_posix())
         rel = rel.replace(os.sep, "/") if os.sep != "/" else rel
         record = known.get(rel)
+        if record is not None and changed is not None and rel not in changed:
+            records[rel] = record
+            continue
         read_at = now_ns()
         try:
             st = os.lstat(path)
@@ -236,11 +269,17 @@ class ReusingRenderer:
         last = _Memory.pages.get(page.path)
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
             return last[2]
-        try:
-            return digest(self.context, *_key_parts(page))
-        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-            log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
-            return ""
+        return page_key(self.context, page)
+
+
+def page_key(context: str, page: views.AnyPage) -> str:
+    """Digest of everything the page's template sees, in the pages' `context` (templates, config,
+    code); '' (never reused) if it cannot be taken."""
+    try:
+        return digest(context, *_key_parts(page))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        log.debug("page %s has no key: it is always rendered", page.path, exc_info=True)
+        return ""
 
 
 def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:

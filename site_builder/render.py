@@ -98,11 +98,12 @@ def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
     return OutputFile(urls.output_file(page.path), html.encode("utf-8"), page.source)
 
 
-def feed_files(site: Site) -> Iterator[OutputFile]:
-    """Every Atom feed; a feed without entries is dated by the site's newest change."""
+def feed_files(site: Site, only: Callable[[feeds.Feed], bool] | None = None) -> Iterator[OutputFile]:
+    """Every Atom feed (or those `only` accepts); a feed without entries is dated by the site's newest change."""
     newest = max((a.modified for a in site.articles), default=feeds.EPOCH)
     for feed in feeds.feeds(site):
-        yield OutputFile(feed.path, feeds.atom_xml(site.config, feed, newest), feed.source)
+        if only is None or only(feed):
+            yield OutputFile(feed.path, feeds.atom_xml(site.config, feed, newest), feed.source)
 
 
 def theme_assets() -> Iterator[OutputFile]:

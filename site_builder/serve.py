@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from site_builder import search, urls
-from site_builder.build import BuildOptions, BuildResult, build
+from site_builder.build import BuildOptions, BuildResult
 from site_builder.errors import ConfigError, Problem, SiteError
 from site_builder.serve_http import (
     EVENTS_PATH,
@@ -36,6 +36,7 @@ from site_builder.serve_http import (
     request_target,
     sse,
 )
+from site_builder.session import Session
 from site_builder.watch import watch
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ class Preview:
         self.stopped = threading.Event()
         self.watching = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.session = Session()
+        """The builds so far: an edit of an article's body re-renders only what shows it."""
 
     @property
     def port(self) -> int:
@@ -161,7 +164,7 @@ class Preview:
             with self.changed:
                 self.building = True
             started = time.perf_counter()
-            result, problems = self._try_build()
+            result, problems = self._try_build(changed)
             reindex = result is not None and self.options.search
             self._finish(problems, reindex)
             if result is not None and reindex:
@@ -172,9 +175,9 @@ class Preview:
             self.echo(f"{describe(changed)}: {sum(result.articles.values())} articles, {result.pages} pages "
                       f"in {time.perf_counter() - started:.2f} s{warned}")
 
-    def _try_build(self) -> tuple[BuildResult | None, tuple[Problem, ...]]:
+    def _try_build(self, changed: Sequence[str]) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:
-            return build(self.build_options()), ()
+            return self.session.build(self.build_options(), changed), ()
         except SiteError as exc:
             return None, tuple(exc.problems)
         except Exception as exc:  # a bug must not kill the watcher: report it and keep serving

@@ -1,0 +1,155 @@
+"""The builds of a long-lived process into one output folder, told what changed: the preview's.
+
+The first build is a whole one (`build.build`), which leaves a `Snapshot` of what it made. When the
+watcher then reports only article files, and each edit leaves its article sorting, linking and
+grouping exactly as before (the same title, date, summary, tags: everything but the body), nothing
+but the article's own page and the feeds that carry its body in full can change: `edit_bodies`
+renders those again, writes the ones whose bytes changed, and takes again the warnings about the
+edited files. Any other change (an article added, renamed or deleted, a new title, summary or tag, a
+template, site.toml, a static file) gets a whole build, which reuses what it can (see `incremental`)
+and is told what it would otherwise look for (`build.Since`): the output folder holds what the last
+build wrote, and of the articles only the files named changed (the folder is walked again when a
+folder or a link is among them).
+
+An edit of a body writes nothing to the cache: the next whole build of the session is told those
+files changed too, and the cache's records no longer match them for any other build. The output
+folder must be this session's alone (the preview's is a temporary folder): what it holds is known
+from the snapshot, not looked at again."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from site_builder import urls, views
+from site_builder.assemble import replace_articles
+from site_builder.build import BuildOptions, BuildResult, Since, Snapshot, build
+from site_builder.cache import OutputRecord, file_stat
+from site_builder.check import promote, review
+from site_builder.content import read_source
+from site_builder.errors import ContentError, sort_problems
+from site_builder.incremental import article_key, page_key
+from site_builder.model import Article
+from site_builder.parse import parse_article
+from site_builder.render import feed_files, render_page
+from site_builder.search import tag_labels
+from site_builder.sync import update_in_place
+
+log = logging.getLogger(__name__)
+
+BODY_FIELDS = frozenset({"body_html", "site_links", "fingerprint", "lines"})
+"""What an edit may change for its article to sort, link and group as before: what its own page and
+the feeds show of it (its body; `lines` only places warnings)."""
+
+
+class Session:
+    """Builds into one output folder, one after the other, each told which files changed."""
+
+    def __init__(self) -> None:
+        self.last: Snapshot | None = None
+        """What the last build made and wrote (None after a failed build: the next one starts afresh)."""
+        self.edited: set[str] = set()
+        """The files changed since the last whole build (what `edit_bodies` did is not in the cache)."""
+
+    def build(self, options: BuildOptions, changed: Sequence[str] | None = None) -> BuildResult:
+        """Build; `changed` are the project files (relative POSIX paths) changed since the last build
+        of this session (None: not known). Raises SiteError as `build.build` does."""
+        last, self.last = self.last, None  # until this build succeeds
+        if last is None or not changed or not follows(last, options):
+            self.edited = set()
+            kept: list[Snapshot] = []
+            result = build(options, keep=kept.append)
+            # No snapshot: nothing changed since the last build, whose snapshot (if any) still holds.
+            self.last = kept[0] if kept else last
+            return result
+        edited = edit_bodies(last, options, changed)
+        if edited is not None:
+            self.edited.update(changed)
+            self.last = edited
+            return edited.result
+        kept = []
+        result = build(options, keep=kept.append, since=Since(last, frozenset(self.edited.union(changed))))
+        self.edited = set()
+        self.last = kept[0]  # (always made: a build told what changed does not look for nothing changed)
+        return result
+
+
+def follows(last: Snapshot, options: BuildOptions) -> bool:
+    """True when a build with `options` may start from `last`: the same options (workers aside), no
+    search index to make again, no article of the last build left out, none come due since."""
+    same = dataclasses.replace(options, jobs=last.options.jobs) == last.options
+    return (same and not options.search and not last.result.problems
+            and not _due(last.horizon, options.moment))
+
+
+def _due(horizon: str | None, now: datetime | None) -> bool:
+    return horizon is not None and now is not None and now >= datetime.fromisoformat(horizon)
+
+
+def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -> Snapshot | None:
+    """The build after edits of article bodies only (module docstring), or None when `changed` holds
+    anything else (or a file that cannot be read or parsed: a whole build says why)."""
+    started = time.perf_counter()
+    made = last.made
+    site, config = made.site, made.site.config
+    published = {article.source: article for article in site.articles}
+    replaced: dict[Article, Article] = {}
+    for rel in changed:
+        old = published.get(rel)
+        if old is None:
+            return None
+        source, _ = read_source(config.root, config.root / rel, config.max_article_bytes)
+        if source is None:
+            return None
+        try:
+            parsed = parse_article(source, config, fingerprint=article_key(config, rel, source.data))
+        except ContentError:
+            return None
+        new = dataclasses.replace(parsed, translations=old.translations, tags=old.tags)
+        if any(getattr(old, f.name) != getattr(new, f.name)
+               for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS):
+            return None
+        replaced[old] = new
+    site = replace_articles(site, replaced)
+    edited = set(changed)
+    warnings = sort_problems([*(w for w in last.result.warnings if w.path not in edited),
+                              *review(site, made.paths, made.registry, "warning", only=edited)])
+    if options.strict and warnings:
+        raise ContentError(promote(warnings))
+    # The edited articles' pages, and the feeds that carry one of them.
+    records = dict(last.records)
+    labels = tag_labels(site)
+    links = {urls.absolute(config, article.path) for article in replaced.values()}
+    writes: dict[str, bytes] = {}
+    rendered = 0
+    for article in replaced.values():
+        page = views.article_page(config, article, labels)
+        path, key = urls.output_file(page.path), page_key(made.context, page)
+        if key and key == records[path].key:
+            continue
+        output, rendered = render_page(made.env, page), rendered + 1
+        records[path] = dataclasses.replace(records[path], key=key)
+        _compare(output.path, output.data, output.sha256(), records, writes)
+    for feed in feed_files(site, only=lambda feed: any(e.link in links for e in feed.entries)):
+        _compare(feed.path, feed.data, feed.sha256(), records, writes)
+    folder = options.output_dir
+    update_in_place(folder, writes, ())
+    for path in writes:
+        records[path] = dataclasses.replace(records[path], stat=file_stat(os.stat(folder / path)))
+    seconds = time.perf_counter() - started
+    result = dataclasses.replace(last.result, seconds=seconds, warnings=tuple(warnings), parsed=len(replaced),
+                                 rendered=rendered, written=len(writes), timings=(("edit", seconds),))
+    log.debug("edited %d bodies: %d pages rendered, %d files written", len(replaced), rendered, len(writes))
+    return dataclasses.replace(last, options=options, made=dataclasses.replace(made, site=site, problems=warnings),
+                               records=records, result=result)
+
+
+def _compare(path: str, data: bytes, sha256: str, records: dict[str, OutputRecord], writes: dict[str, bytes]) -> None:
+    """Write `data` to `path` unless the file already has those bytes."""
+    if sha256 != records[path].digest:
+        writes[path] = data
+        records[path] = dataclasses.replace(records[path], digest=sha256)
