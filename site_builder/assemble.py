@@ -38,7 +38,9 @@ def assemble(articles: list[Article], config: SiteConfig, registry: TagRegistry)
     versions: dict[str, list[Article]] = defaultdict(list)  # each article's translations, found in O(n)
     for article in articles:
         versions[article.translation_key].append(article)
-    linked = [link_article(a, versions[a.translation_key], tags, config, registry) for a in articles]
+    order = {code: i for i, code in enumerate(config.language_codes)}
+    tag_links: dict[tuple[str, str], TagLink] = {}  # (label as written, language) → link: made once
+    linked = [link_article(a, versions[a.translation_key], tags, order, registry, tag_links) for a in articles]
     ordered = newest_first(linked)
     by_lang = {lang: tuple(a for a in ordered if a.lang == lang) for lang in config.language_codes}
     return Site(
@@ -86,17 +88,23 @@ def check_unique(articles: list[Article], key, field: str, message) -> None:  # 
         raise ContentError(problems)
 
 
-def link_article(article: Article, articles: list[Article], tags: dict, config: SiteConfig,
-                 registry: TagRegistry) -> Article:
-    """The article with its translations and resolved tags filled in."""
-    order = {code: i for i, code in enumerate(config.language_codes)}
+def link_article(article: Article, articles: list[Article], tags: dict, order: dict[str, int],
+                 registry: TagRegistry, tag_links: dict[tuple[str, str], TagLink]) -> Article:
+    """The article with its translations and resolved tags filled in (`order`: each language's
+    place in site.toml; `tag_links`: the links made so far, by label and language)."""
     others = sorted((a for a in articles if a.translation_key == article.translation_key
                      and a.lang != article.lang), key=lambda a: order[a.lang])
-    links = tuple(TagLink(tag.key, tag.labels[article.lang], urls.tag(article.lang, tag.slugs[article.lang]))
-                  for tag in (tags[tag_key(label, registry)] for label in article.tag_labels))
+    lang = article.lang
+    links = []
+    for label in article.tag_labels:
+        link = tag_links.get((label, lang))
+        if link is None:
+            tag = tags[tag_key(label, registry)]
+            link = tag_links[(label, lang)] = TagLink(tag.key, tag.labels[lang], urls.tag(lang, tag.slugs[lang]))
+        links.append(link)
     # The original is the version published first; on a tie, the one in the first site language.
     original = min([article, *others], key=lambda a: (a.date, order[a.lang]))
-    return linked(article, tuple(Translation(a.lang, a.path, a.title, a is original) for a in others), links)
+    return linked(article, tuple(Translation(a.lang, a.path, a.title, a is original) for a in others), tuple(links))
 
 
 @lru_cache(maxsize=65536)  # an unchanged article keeps its linked record (and memoized views) across builds

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -56,6 +57,7 @@ def site_paths(outputs: Iterable[OutputFile]) -> frozenset[str]:
     return frozenset(paths)
 
 
+@lru_cache(maxsize=65536)  # many articles link to the same pages
 def link_path(link: str) -> str:
     """The site-relative path a root-relative link names: no fragment, no query, %-decoded."""
     path = link.split("#", 1)[0].split("?", 1)[0]
