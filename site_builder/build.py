@@ -267,7 +267,15 @@ def load_site(options: BuildOptions,
 
 def load_site_config(options: BuildOptions) -> SiteConfig:
     config = load_config(options.project)
-    return config.with_base_url(options.base_url) if options.base_url else config
+    config = config.with_base_url(options.base_url) if options.base_url else config
+    # One object per config in a process: the memoized views and feeds are looked up by config,
+    # and a rebuild's lookups (the preview's) then match by identity, not field by field.
+    if len(_CONFIGS) > 64:
+        _CONFIGS.clear()
+    return _CONFIGS.setdefault(config, config)
+
+
+_CONFIGS: dict[SiteConfig, SiteConfig] = {}
 
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
@@ -357,10 +365,13 @@ class Reuse:
 
     def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult, written: Written) -> None:
         """Keep what the next build needs to know that nothing changed (nothing after a build that
-        left articles out)."""
+        left articles out, or one told what changed: a session's next build is told too)."""
         if self.cache is None:
             return
         folder = options.output_dir.resolve()
+        if self.since is not None:
+            last_build.save(self.cache, folder, None)
+            return
         inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
                                                self.cache.sources(config.root), stat_sources=False)
         if inputs is None or result.problems:
