@@ -13,7 +13,7 @@ import logging
 import os
 import pickle
 import stat as stat_module
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +37,7 @@ from site_builder.cache import (
     unpack,
 )
 from site_builder.config import SiteConfig
-from site_builder.content import Source, find_sources, find_sources_again
+from site_builder.content import Source, find_sources, find_sources_again, read_file_source
 from site_builder.content import read_source as content_read_source
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
@@ -174,7 +174,10 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
         if record is not None and stat is not None and not link and record.still_valid(stat):
             records[rel] = record
             continue
-        source, problem = content_read_source(config.root, path, config.max_article_bytes)
+        if stat is not None and not link:  # a plain file (most): read without looking at it again
+            source, problem = read_file_source(rel, text, st.st_size, config.max_article_bytes)
+        else:
+            source, problem = content_read_source(config.root, path, config.max_article_bytes)
         if problem:
             problems.append(problem)
         if source and stat is not None:
@@ -242,7 +245,8 @@ class ReusingRenderer:
         """Output path → key of the page written there."""
         self.rendered = 0
 
-    def __call__(self, env: jinja2.Environment, pages: list[views.AnyPage]) -> list[OutputFile]:
+    def __call__(self, env: jinja2.Environment, pages: list[views.AnyPage],
+                 meanwhile: Callable[[], None] = lambda: None) -> list[OutputFile]:
         outputs: list[OutputFile | None] = [None] * len(pages)
         todo: list[int] = []
         for index, page in enumerate(pages):
@@ -256,7 +260,8 @@ class ReusingRenderer:
                 outputs[index] = KeptFile(self.state.folder, path, page.source)
             else:
                 todo.append(index)
-        done = map_in_workers(partial(_render_with_key, env=env, renderer=self), [pages[i] for i in todo], self.jobs)
+        done = map_in_workers(partial(_render_with_key, env=env, renderer=self), [pages[i] for i in todo], self.jobs,
+                              meanwhile)
         for index, (output, key) in zip(todo, done, strict=True):
             outputs[index] = output
             self.keys[output.path] = key

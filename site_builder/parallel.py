@@ -51,13 +51,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """`[function(item) for item in items]`, computed by up to `jobs` forked processes.
+def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int,
+                   meanwhile: Callable[[], None] | None = None) -> list[R]:
+    """`[function(item) for item in items]`, computed by up to `jobs` forked processes; `meanwhile`
+    is called once, while they work (or first, when the job runs in this process).
 
-    An exception raised by `function` is raised here, as in the serial loop."""
+    An exception raised by `function` or `meanwhile` is raised here, as in the serial loop."""
     global _work
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         return [function(item) for item in items]
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
@@ -73,8 +77,11 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int) ->
         gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = pool.map(_run_chunk, bounds)  # every chunk handed out, the workers forked
+            if meanwhile is not None:
+                meanwhile()
             results: list[R] = []
-            for part in pool.map(_run_chunk, bounds):
+            for part in parts:
                 results.extend(part)
             return results
     finally:

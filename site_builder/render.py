@@ -59,23 +59,29 @@ def make_environment(project: Path) -> jinja2.Environment:
     return env
 
 
-PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage]], list[OutputFile]]
-"""Renders a list of pages into their files (one after the other, or reusing and in parallel)."""
+PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage], Callable[[], None]], list[OutputFile]]
+"""Renders a list of pages into their files (one after the other, or reusing and in parallel),
+calling the given function once meanwhile (while workers render, if there are any)."""
 
 
 def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | None = None) -> list[OutputFile]:
     """Every page of the site, rendered; raises BuildError naming the template on failure."""
     pages = list(views.pages(site))
-    outputs = (render_pages or render_each)(env, pages)
-    outputs.extend(feed_files(site))
-    outputs.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, tuple(pages)), "the sitemap"))
-    outputs.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
-    outputs.extend(theme_assets())
-    outputs.extend(static_files(site.config.root))
-    return outputs
+    others: list[OutputFile] = []
+
+    def other_files() -> None:
+        others.extend(feed_files(site))
+        others.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, tuple(pages)), "the sitemap"))
+        others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
+        others.extend(theme_assets())
+        others.extend(static_files(site.config.root))
+
+    outputs = (render_pages or render_each)(env, pages, other_files)
+    return outputs + others
 
 
-def render_each(env: jinja2.Environment, pages: list[views.AnyPage]) -> list[OutputFile]:
+def render_each(env: jinja2.Environment, pages: list[views.AnyPage], meanwhile: Callable[[], None]) -> list[OutputFile]:
+    meanwhile()
     return [render_page(env, page) for page in pages]
 
 
