@@ -20,7 +20,7 @@ from site_builder.check import promote, review, site_paths
 from site_builder.config import SiteConfig, check_project_folder, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
 from site_builder.model import Article, Site
-from site_builder.parallel import default_jobs
+from site_builder.parallel import default_jobs, release_free_memory
 from site_builder.render import OutputFile, check_outputs, render
 from site_builder.sync import OutputState, Written, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
@@ -128,8 +128,16 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
             raise ContentError([*left_out, *promote(warnings)])
         # write: only the files whose bytes changed (a first build: a staging folder swapped in whole),
         # indexed for search before anything is published; a failure leaves the previous output.
-        languages = [lang for lang in site.config.language_codes if site.by_lang[lang]]
+        config, articles = site.config, {lang: len(site.by_lang[lang]) for lang in site.config.language_codes}
+        languages = [lang for lang, count in articles.items() if count]
         index = (lambda folder, bundles: search.index_site(folder, languages, bundles)) if options.search else None
+        if index is not None and keep is None:
+            # Pagefind takes some 840 MB to index 5,000 articles: the model and the views, no longer
+            # needed, are let go before it runs (a new process's build will not use them again).
+            del made, site
+            incremental.forget()
+            gc.collect()  # (the collector is off during a build: the few cycles, templates and all)
+            release_free_memory()
         state = reuse.output_state(out_dir)
         written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
         if reuse.cache:
@@ -137,7 +145,7 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
         reuse.clock.lap("write")
         result = BuildResult(
             output=out_dir,
-            articles={lang: len(site.by_lang[lang]) for lang in site.config.language_codes},
+            articles=articles,
             pages=sum(1 for o in outputs if o.path.endswith(".html")),
             files=len(outputs),
             seconds=time.perf_counter() - started,
@@ -148,7 +156,7 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
             written=written.files_written,
             timings=tuple(reuse.clock.laps),
         )
-        reuse.remember(options, site.config, result, written)
+        reuse.remember(options, config, result, written)
         if keep is not None:
             records = {o.path: written.records.get(o.path) or state.records[o.path] for o in outputs}
             keep(Snapshot(options, made, records, result, reuse.horizon))

@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import jinja2
 
+from site_builder import feeds, sitemap, urls, views
 from site_builder import render as rendering
-from site_builder import urls, views
+from site_builder.assemble import linked
 from site_builder.cache import (
     Cache,
     SourceRecord,
@@ -36,6 +37,7 @@ from site_builder.cache import (
     pack,
     unpack,
 )
+from site_builder.check import link_path
 from site_builder.config import SiteConfig
 from site_builder.content import Source, find_sources, find_sources_again, read_file_source
 from site_builder.content import read_source as content_read_source
@@ -199,11 +201,19 @@ def _reuse(cache: Cache | None, keys: set[str]) -> tuple[dict[str, Article], dic
 
 
 def forget() -> None:
-    """Forget what earlier builds of this process computed: the next build reads the cache."""
+    """Forget what earlier builds of this process computed, and let it go: the next build reads the
+    cache, as a new process would."""
     _Memory.articles = {}
     _Memory.pages = {}
     _Memory.keys = {}
     forget_records()
+    for memo in MEMOS:
+        memo.cache_clear()
+
+
+MEMOS = (views._article_plan, views._article_page, views._list_page, views.card, linked, feeds.atom_xml,
+         sitemap.url_entry, link_path)
+"""The memoized functions that keep a build's records for the next build of the process."""
 
 
 def _parse(work: tuple[Source, str], config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:

@@ -148,10 +148,12 @@ def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = Non
 
 
 def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
-    """Run the Pagefind binary over `stage`'s `<lang>/` pages into `pagefind/<lang>/` (or `bundles/<lang>/`)."""
+    """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or `bundles/<lang>/`)."""
     output = (["--output-path", str((bundles / lang).resolve())] if bundles is not None
               else ["--output-subdir", urls.search_bundle(lang)])
-    arguments = ["--site", str(stage.resolve()), "--glob", f"{lang}/**/*.html", *output, "--quiet"]
+    # Only article pages are indexed (`data-pagefind-body`): given only those, Pagefind does not read
+    # the list pages at all, and needs about 100 MB less for 5,000 articles.
+    arguments = ["--site", str(stage.resolve()), "--glob", urls.article_pages_glob(lang), *output, "--quiet"]
     try:
         command = [str(pagefind_bin.get_executable()), *arguments]
         # cwd: the stage, not wherever the build was started, so that a pagefind.yml lying there

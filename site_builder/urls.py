@@ -30,6 +30,12 @@ def article(lang: str, published: datetime, slug: str) -> str:
     return f"{lang}/{published.year:04d}/{published.month:02d}/{slug}/"
 
 
+def article_pages_glob(lang: str) -> str:
+    """A glob (Pagefind's) that matches the page of every article in `lang` (`article`), and no
+    other page of the site."""
+    return f"{lang}/[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"
+
+
 def tags_index(lang: str) -> str:
     return f"{lang}/tags/"
 

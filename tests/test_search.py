@@ -8,12 +8,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from site_builder import urls
 from site_builder.cli import main
 from site_builder.errors import BuildError
 from tests.helpers import article, build_site, make_site, tree_digest
@@ -103,6 +104,17 @@ def test_no_other_page_is_a_result(built: Path) -> None:
     pages = [p for p in built.rglob("*.html") if not article_page.match(p.relative_to(built).as_posix())]
     assert len(pages) > 10 and (built / "fr/2024/index.html") in pages
     assert all("data-pagefind-body" not in p.read_text() for p in pages)
+
+
+def test_pagefind_is_given_exactly_the_pages_that_have_a_body_to_index(built: Path) -> None:
+    """Only article pages are handed to Pagefind (less for it to read and hold): the glob must
+    match each page with `data-pagefind-body`, and no other page."""
+    for lang in ("fr", "en"):
+        glob = urls.article_pages_glob(lang)
+        for page in sorted(built.glob(f"{lang}/**/*.html")):
+            rel = PurePosixPath(page.relative_to(built).as_posix())
+            has_body = "data-pagefind-body" in page.read_text(encoding="utf-8")
+            assert rel.match(glob) == has_body, rel
 
 
 def test_every_page_has_a_labelled_search_box_that_goes_to_its_languages_search_page(built: Path) -> None:
