@@ -298,15 +298,22 @@ def page_key(context: str, page: views.AnyPage) -> str:
 
 
 def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:
-    """What a page's key digests: its whole view; for an article's page, only its inputs, and of
-    its article only the fingerprint and what `assemble` added, when it has a fingerprint."""
-    if not isinstance(page, views.ArticlePage):
-        return (value_bytes(page),)
-    article, own_labels = page.inputs
-    if not article.fingerprint:
+    """What a page's key digests: its whole view; for a planned page (an article's, a list's), only
+    its inputs, and of each article only its fingerprint and what `assemble` added that the page
+    shows, when every article has a fingerprint."""
+    if isinstance(page, views.ArticlePage):
+        article, own_labels = page.inputs
+        if article.fingerprint:
+            return (page.template, page.path, article.fingerprint,
+                    value_bytes((article.tags, article.translations, own_labels)))
         return (value_bytes((page.template, page.path, page.inputs)),)
-    return (page.template, page.path, article.fingerprint,
-            value_bytes((article.tags, article.translations, own_labels)))
+    if isinstance(page, views.ListPage):
+        *head, chunk, pagination = page.inputs
+        if all(article.fingerprint for article in chunk):  # a card shows its article's tags, not its translations
+            return (page.template, value_bytes((*head, pagination, tuple(article.tags for article in chunk))),
+                    *(article.fingerprint for article in chunk))
+        return (value_bytes(page.page()),)
+    return (value_bytes(page),)
 
 
 def value_bytes(value: object) -> bytes:

@@ -243,7 +243,31 @@ class ArticlePage:
         return _article_page(self.config, *self.inputs)
 
 
-AnyPage = Page | ArticlePage
+@dataclass(frozen=True)
+class ListPage:
+    """A page of article cards (a home, a tag) before its view is made: made only where it is
+    rendered, as `ArticlePage`. `page()` is a pure function of `config` and `inputs`, so the page's
+    key is digested from `inputs` (of its articles, what their cards show), not from the view."""
+
+    template: str
+    path: str
+    source: str
+    modified: datetime | None
+    canonical: str
+    alternates: tuple[Link, ...]
+    config: SiteConfig
+    inputs: ListInputs
+    in_sitemap: bool = True
+
+    def page(self) -> Page:
+        return _list_page(self.config, *self.inputs)
+
+
+ListInputs = tuple[str, str, tuple[tuple[str, str], ...], str, str, str, Link | None, tuple[Article, ...], Pagination]
+"""What a list page is made of (`_list_page`'s arguments): language, path, language versions,
+heading, intro, source, feed, the articles on it, and its pagination."""
+
+AnyPage = Page | ArticlePage | ListPage
 
 
 def pages(site: Site) -> Iterator[AnyPage]:
@@ -308,7 +332,7 @@ def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> P
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
-               intro: str, source: str, versions_of=None, feed: Link | None = None) -> Iterator[Page]:
+               intro: str, source: str, versions_of=None, feed: Link | None = None) -> Iterator[ListPage]:
     """Paginated list of article cards; `path_of(lang, page)` gives each page's path."""
     chunks = paginate(articles, cfg.page_size)
     for number, chunk in enumerate(chunks, start=1):
@@ -324,8 +348,15 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
         )
-        yield _list_page(cfg, lang, path, tuple(versions.items()), heading, intro, source, feed, tuple(chunk),
-                         pagination)
+        yield _list_plan(cfg, (lang, path, tuple(versions.items()), heading, intro, source, feed, tuple(chunk),
+                               pagination))
+
+
+@lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same plan for the same articles
+def _list_plan(cfg: SiteConfig, inputs: ListInputs) -> ListPage:
+    path, versions, source, chunk = inputs[1], inputs[2], inputs[5], inputs[7]
+    return ListPage("list.html", path, f"{source} list", latest(chunk), urls.absolute(cfg, path),
+                    alternates(cfg, path, dict(versions)), cfg, inputs)
 
 
 @lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
@@ -339,7 +370,7 @@ def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str,
                 ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
 
 
-def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[Page]:
+def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[ListPage]:
     tag, lang = page.tag, page.lang
     label = tag.labels[lang]
 
