@@ -82,6 +82,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     if search_available():
         results["cold_search"] = [run_child(args, project, "cold-search", clean=True) for _ in range(args.runs)]
     results["cold"] = [run_child(args, project, "cold", clean=True) for _ in range(args.runs)]
+    # CI (.github/workflows/pages.yml): a fresh checkout, with the last run's cache restored.
+    results["ci"] = [run_child(args, project, "cold", clean=True, keep_cache=True) for _ in range(args.runs)]
     results["noop_fresh"] = [run_child(args, project, "noop") for _ in range(args.runs)]
     results["body_fresh"] = [run_child(args, project, "body", variant=i + 1) for i in range(args.runs)]
     results["tags_fresh"] = [run_child(args, project, "tags", variant=i + 1) for i in range(args.runs)]
@@ -102,11 +104,11 @@ def growth(args: argparse.Namespace, results: dict[str, object]) -> dict[str, fl
 
 
 def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = False,
-              variant: int = 0, pairs: int | None = None, sample: bool = False) -> dict:
+              variant: int = 0, pairs: int | None = None, sample: bool = False, keep_cache: bool = False) -> dict:
     """Run one measurement in a new process; add its wall time (and, with `sample`, the peak memory
-    of its process tree)."""
+    of its process tree). `clean` starts without an output folder and (unless `keep_cache`) a cache."""
     if clean:
-        for folder in (project / "public", project / ".site-builder-cache"):
+        for folder in (project / "public", *(() if keep_cache else (project / ".site-builder-cache",))):
             set_aside(folder)
         settle()
     command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--pairs", str(pairs or args.pairs),
@@ -364,6 +366,7 @@ def table(args: argparse.Namespace, results: dict) -> str:
              "| measurement | fresh process: build() (whole process) | preview (serve path) | target |",
              "|---|---|---|---|",
              f"| cold full build, no search | {fresh('cold')} | | {TARGETS['cold']} |"]
+    lines.append(f"| no output folder, the cache of the last build restored (CI), no search | {fresh('ci')} | | |")
     if "cold_search" in results:
         lines.append(f"| cold full build, with search | {fresh('cold_search')} | | |")
     else:

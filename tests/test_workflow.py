@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from site_builder.cache import CACHE_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/pages.yml"
 BIN = Path(sys.executable).parent
@@ -71,8 +73,19 @@ def test_workflow_has_minimal_permissions_and_one_deployment_at_a_time() -> None
 def test_workflow_uses_the_pages_actions_in_order() -> None:
     data = load()
     used = [s["uses"].split("@")[0] for s in steps(data, "build") + steps(data, "deploy") if "uses" in s]
-    assert used == ["actions/checkout", "actions/setup-python", "actions/configure-pages",
+    assert used == ["actions/checkout", "actions/setup-python", "actions/configure-pages", "actions/cache",
                     "actions/upload-pages-artifact", "actions/deploy-pages"]
+
+
+def test_the_builders_cache_is_kept_from_run_to_run_where_the_build_looks_for_it() -> None:
+    data = load()
+    [cache] = [s for s in steps(data, "build") if s.get("uses", "").startswith("actions/cache")]
+    assert cache["with"]["path"] == CACHE_DIR
+    # A new key each run (a cache entry is never updated), restoring the latest one.
+    assert "${{ github.run_id }}" in cache["with"]["key"]
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+    build_at = steps(data, "build").index(build_step(data))
+    assert steps(data, "build").index(cache) < build_at
 
 
 def build_step(data: dict) -> dict:
