@@ -13,6 +13,7 @@ import dataclasses
 import html
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -71,6 +72,7 @@ def serve(options: ServeOptions, echo: Echo | None = None) -> None:
         raise ConfigError([Problem(str(options.project), None, "is not a folder: give the project folder "
                                    "(the one that holds content/)")])
     preview = Preview(options, say)
+    put_back = stop_on_termination()
     try:
         say(f"Serving {options.project} at {preview.url} (Ctrl-C to stop)")
         preview.start()
@@ -79,6 +81,26 @@ def serve(options: ServeOptions, echo: Echo | None = None) -> None:
         say("Stopped.")
     finally:
         preview.stop()
+        put_back()
+
+
+def stop_on_termination() -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP (`kill`, a closed terminal) stop the server as Ctrl-C does, so that
+    its temporary folder goes too; return what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {number: signal.signal(number, interrupt) for number in numbers}
+
+    def put_back() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return put_back
 
 
 class Preview:

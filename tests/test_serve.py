@@ -311,10 +311,13 @@ def test_a_busy_port_or_a_missing_project_is_reported_without_traceback(shared: 
         serve(ServeOptions(project=tmp_path / "nowhere", port=0))
 
 
-def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
-    project = make_site(tmp_path, {A: article()})
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "kill", "hang-up"])
+def test_ctrl_c_kill_or_a_closed_terminal_stops_the_server_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
+    project = make_site(tmp_path / "site", {A: article()})
+    temporary = tmp_path / "tmp"  # where the preview builds: left empty
+    temporary.mkdir()
     command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(temporary)})
     lines: queue.Queue[str] = queue.Queue()
     def read() -> None:
         assert process.stderr is not None
@@ -329,7 +332,8 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
             output.append(lines.get(timeout=TIMEOUT))
         port = int(output[-1].split(" at http://127.0.0.1:")[1].split("/")[0])
         assert get(port, A_URL, f"localhost:{port}")[0] == 200  # built, serving, watching
-        process.send_signal(signal.SIGINT)
+        assert list(temporary.iterdir())
+        process.send_signal(stop)
         assert process.wait(timeout=TIMEOUT) == 0
         reader.join(timeout=TIMEOUT)
     finally:
@@ -338,6 +342,7 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
     output.extend(lines.queue)
     text = "".join(output)
     assert "Stopped." in text and "Traceback" not in text
+    assert list(temporary.iterdir()) == []
 
 
 def test_find_file_stays_inside_the_served_folder_even_when_asked_to_leave(tmp_path: Path) -> None:
