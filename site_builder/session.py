@@ -2,10 +2,11 @@
 
 The first build is a whole one (`build.build`), which leaves a `Snapshot` of what it made. When the
 watcher then reports only article files, and each edit leaves its article sorting, linking and
-grouping exactly as before (the same title, date, summary, tags: everything but the body), nothing
-but the article's own page and the feeds that carry its body in full can change: `edit_bodies`
+grouping exactly as before (the same title, date, tags, front matter: everything but the body),
+nothing but the article's own page, the feeds that carry its body in full and, when its summary is
+its first paragraph and that changed, the lists that show its card can change: `edit_bodies`
 renders those again, writes the ones whose bytes changed, and takes again the warnings about the
-edited files. Any other change (an article added, renamed or deleted, a new title, summary or tag, a
+edited files. Any other change (an article added, renamed or deleted, its front matter edited, a
 template, site.toml, a static file) gets a whole build, which reuses what it can (see `incremental`)
 and is told what it would otherwise look for (`build.Since`): the output folder holds what the last
 build wrote, and of the articles only the files named changed (the folder is walked again when a
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 
 BODY_FIELDS = frozenset({"body_html", "site_links", "fingerprint", "lines"})
 """What an edit may change for its article to sort, link and group as before: what its own page and
-the feeds show of it (its body; `lines` only places warnings)."""
+the feeds show of it (its body; `lines` only places warnings). Its summary may change too when it
+is taken from the body (no `summary:`): the lists that show its card are then rendered again."""
 
 
 class Session:
@@ -110,8 +112,9 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
         except ContentError:
             return None
         new = dataclasses.replace(parsed, translations=old.translations, tags=old.tags)
-        if any(getattr(old, f.name) != getattr(new, f.name)
-               for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS):
+        lede = not old.summary_given and not new.summary_given  # its first paragraph is its summary
+        if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Article)
+               if f.name not in BODY_FIELDS and not (lede and f.name == "summary")):
             return None
         replaced[old] = new
     site = replace_articles(site, replaced)
@@ -120,14 +123,16 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
                               *review(site, made.paths, made.registry, "warning", only=edited)])
     if options.strict and warnings:
         raise ContentError(promote(warnings))
-    # The edited articles' pages, and the feeds that carry one of them.
+    # The edited articles' pages, the lists that show a new summary, and the feeds that carry one of them.
     records = dict(last.records)
     labels = tag_labels(site)
     links = {urls.absolute(config, article.path) for article in replaced.values()}
+    pages: list[views.AnyPage] = [views.article_page(config, article, labels) for article in replaced.values()]
+    pages += [page for old, new in replaced.items() if old.summary != new.summary
+              for page in views.pages_with_card(site, new)]
     writes: dict[str, bytes] = {}
     rendered = 0
-    for article in replaced.values():
-        page = views.article_page(config, article, labels)
+    for page in pages:
         path, key = urls.output_file(page.path), page_key(made.context, page)
         if key and key == records[path].key:
             continue

@@ -278,7 +278,7 @@ def pages(site: Site) -> Iterator[AnyPage]:
     labels = search.tag_labels(site)
     for lang in cfg.language_codes:
         articles = site.by_lang[lang]
-        yield from list_pages(cfg, lang, articles, urls.home, i18n.t(lang, "latest"), "", "home")
+        yield from home_pages(cfg, lang, articles)
         for article in articles:
             yield article_page(cfg, article, labels)
         yield tags_index_page(cfg, lang, site.tags[lang])
@@ -289,6 +289,19 @@ def pages(site: Site) -> Iterator[AnyPage]:
             yield year_page(cfg, archive, site)
         yield corrections_page(cfg, lang, articles, site)
         yield search_page(cfg, lang, site)
+
+
+def pages_with_card(site: Site, article: Article) -> Iterator[AnyPage]:
+    """The pages of `pages` that show a card of `article`: its page of its language's home, of each
+    of its tags, and its year archive."""
+    cfg, lang = site.config, article.lang
+    yield from (page for page in home_pages(cfg, lang, site.by_lang[lang]) if article in page.inputs[7])
+    for tag_page in site.tags[lang]:
+        if article in tag_page.articles:
+            yield from (page for page in tag_pages(cfg, tag_page) if article in page.inputs[7])
+    for archive in site.years[lang]:
+        if article in archive.articles:
+            yield year_page(cfg, archive, site)
 
 
 # --- page builders -------------------------------------------------------------------------------
@@ -329,6 +342,11 @@ def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> P
                          json_ld=metadata.script_json(metadata.article_json_ld(cfg, article)))
     return Page("article.html", article.path, article.source, chrome, article_view(cfg, article, labels),
                 article.modified)
+
+
+def home_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article]) -> Iterator[ListPage]:
+    """A language's latest articles, newest first, paginated."""
+    return list_pages(cfg, lang, articles, urls.home, i18n.t(lang, "latest"), "", "home")
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]

@@ -77,11 +77,26 @@ def test_body_edits_take_the_short_path_and_equal_a_clean_build(tmp_path: Path) 
     assert edit_path(result) and result.written == 0
 
 
+def test_a_first_paragraph_that_is_the_summary_renders_the_lists_that_show_it_too(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    session = Session()
+    session.build(options(root))
+    what, changes = STEPS[1]
+    assert what.startswith("edit a first paragraph")
+    result = step(session, root, changes, what)
+    assert edit_path(result)
+    # Rendered and written: its page, its French home page, its tag's first page, its year archive;
+    # written too: the French feed and its tag's feed.
+    assert (result.rendered, result.written) == (4, 6)
+    given = {B_FR: article("Bravo", "2024-02-10", "Bravo, encore.", tags="[Europe]", summary="'Résumé.'")}
+    assert not edit_path(step(session, root, given, "a summary written in the front matter"))
+
+
 def test_other_edits_take_a_whole_build_that_equals_a_clean_one(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site", SITE)
     session = Session()
     session.build(options(root))
-    for what, changes in STEPS[1:]:  # (the first edits a body only)
+    for what, changes in STEPS[2:]:  # (the first two edit a body only)
         result = step(session, root, changes, what)
         assert not edit_path(result), what
         assert result.parsed <= 2, what
