@@ -87,10 +87,13 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     project: a session's, see `session`), the articles folder is not walked again, and only the
     changed files are looked at (the others are as the cache knows them)."""
     paths = find_sources_again(config.root, last.paths, changed) if last and changed is not None else None
-    found = Found(*find_sources(config.root)) if paths is None else Found(paths, list(last.problems))  # type: ignore[union-attr]
+    if last is not None and paths is not None:
+        found = Found(paths, list(last.problems))
+    else:  # walked: every file is looked at
+        found, changed = Found(*find_sources(config.root)), None
     problems = list(found.problems)
     known = cache.sources(config.root) if cache else {}
-    records, fresh = _read_changed(config, found.paths, known, problems, changed if paths is not None else None)
+    records, fresh = _read_changed(config, found.paths, known, problems, changed)
     context = digest(code_fingerprint(), config_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
     _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}

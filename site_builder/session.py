@@ -61,22 +61,20 @@ class Session:
         """Build; `changed` are the project files (relative POSIX paths) changed since the last build
         of this session (None: not known). Raises SiteError as `build.build` does."""
         last, self.last = self.last, None  # until this build succeeds
-        if last is None or not changed or not follows(last, options):
-            self.edited = set()
-            kept: list[Snapshot] = []
-            result = build(options, keep=kept.append)
-            # No snapshot: nothing changed since the last build, whose snapshot (if any) still holds.
-            self.last = kept[0] if kept else last
-            return result
-        edited = edit_bodies(last, options, changed)
-        if edited is not None:
-            self.edited.update(changed)
-            self.last = edited
-            return edited.result
-        kept = []
-        result = build(options, keep=kept.append, since=Since(last, frozenset(self.edited.union(changed))))
+        since = None
+        if last is not None and changed and follows(last, options):
+            edited = edit_bodies(last, options, changed)
+            if edited is not None:
+                self.edited.update(changed)
+                self.last = edited
+                return edited.result
+            since = Since(last, frozenset(self.edited.union(changed)))
+        kept: list[Snapshot] = []
+        result = build(options, keep=kept.append, since=since)
         self.edited = set()
-        self.last = kept[0]  # (always made: a build told what changed does not look for nothing changed)
+        # No snapshot: nothing changed since the last build (never so with `since`), whose snapshot
+        # (if any) still holds.
+        self.last = kept[0] if kept else last
         return result
 
 

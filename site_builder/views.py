@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -243,6 +244,20 @@ class ArticlePage:
         return _article_page(self.config, *self.inputs)
 
 
+class ListInputs(NamedTuple):
+    """What a list page is made of: `_list_page`'s arguments after the config."""
+
+    lang: str
+    path: str
+    versions: tuple[tuple[str, str], ...]
+    heading: str
+    intro: str
+    source: str
+    feed: Link | None
+    articles: tuple[Article, ...]
+    pagination: Pagination
+
+
 @dataclass(frozen=True)
 class ListPage:
     """A page of article cards (a home, a tag) before its view is made: made only where it is
@@ -263,9 +278,6 @@ class ListPage:
         return _list_page(self.config, *self.inputs)
 
 
-ListInputs = tuple[str, str, tuple[tuple[str, str], ...], str, str, str, Link | None, tuple[Article, ...], Pagination]
-"""What a list page is made of (`_list_page`'s arguments): language, path, language versions,
-heading, intro, source, feed, the articles on it, and its pagination."""
 
 AnyPage = Page | ArticlePage | ListPage
 
@@ -295,10 +307,10 @@ def pages_with_card(site: Site, article: Article) -> Iterator[AnyPage]:
     """The pages of `pages` that show a card of `article`: its page of its language's home, of each
     of its tags, and its year archive."""
     cfg, lang = site.config, article.lang
-    yield from (page for page in home_pages(cfg, lang, site.by_lang[lang]) if article in page.inputs[7])
+    yield from (page for page in home_pages(cfg, lang, site.by_lang[lang]) if article in page.inputs.articles)
     for tag_page in site.tags[lang]:
         if article in tag_page.articles:
-            yield from (page for page in tag_pages(cfg, tag_page) if article in page.inputs[7])
+            yield from (page for page in tag_pages(cfg, tag_page) if article in page.inputs.articles)
     for archive in site.years[lang]:
         if article in archive.articles:
             yield year_page(cfg, archive, site)
@@ -366,15 +378,15 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
         )
-        yield _list_plan(cfg, (lang, path, tuple(versions.items()), heading, intro, source, feed, tuple(chunk),
-                               pagination))
+        yield _list_plan(cfg, ListInputs(lang, path, tuple(versions.items()), heading, intro, source, feed,
+                                         tuple(chunk), pagination))
 
 
 @lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same plan for the same articles
 def _list_plan(cfg: SiteConfig, inputs: ListInputs) -> ListPage:
-    path, versions, source, chunk = inputs[1], inputs[2], inputs[5], inputs[7]
-    return ListPage("list.html", path, f"{source} list", latest(chunk), urls.absolute(cfg, path),
-                    alternates(cfg, path, dict(versions)), cfg, inputs)
+    path = inputs.path
+    return ListPage("list.html", path, f"{inputs.source} list", latest(inputs.articles), urls.absolute(cfg, path),
+                    alternates(cfg, path, dict(inputs.versions)), cfg, inputs)
 
 
 @lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
