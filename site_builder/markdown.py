@@ -68,6 +68,9 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# A target that starts with one of those schemes, or has no scheme: nothing but `/`, `?`, `#` or its
+# end can follow its first run of other characters (`a:b` has a scheme; `a/b:c` and `//host` have none).
+ALLOWED_TARGET = re.compile(f"(?i:{'|'.join(sorted(URL_SCHEMES))}):|[^:/?#]*(?:[/?#]|$)")
 # markdown-it writes `style="text-align:…"` on aligned table cells; nothing else may style.
 ALLOWED_STYLE_PROPERTIES = {"text-align"}
 # Built once: `nh3.clean` converts its options on every call, a quarter of its time on an article.
@@ -125,9 +128,10 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
 
     Root-relative links (`/fr/…`) are written under `base_path`, so a site published under a
     sub-path keeps working."""
-    marked = raw_html != "escape" and "<" in text  # without `<` there is no raw HTML
+    raw = raw_html != "escape" and "<" in text  # without `<` there is no raw HTML
     reason = fallback_reason(text)
-    html = None if reason else render_fast(text, raw_html, marked)
+    html = None if reason else render_fast(text, raw_html, marked=raw)
+    marked = raw
     if html is None:
         log.debug("rendered with markdown-it-py: %s", reason or "markdown-it-pyrs panicked")
         html, marked = render_careful(text, raw_html), True
@@ -136,7 +140,9 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
     if marked:
         html = UNMARK.sub("", html)
     check_html_depth(html)
-    if raw_html == "sanitize":
+    # Without raw HTML, every element is Markdown's, its text escaped and its links checked by
+    # markdown-it (as with `escape`): the sanitizer is needed only for a link to another scheme.
+    if raw_html == "sanitize" and (raw or not all_targets_allowed(html)):
         html = sanitize(html)
     return RenderedMarkdown(html, first, site_links)
 
@@ -234,6 +240,12 @@ def rebase_links(html: str, base_path: str, marked: bool) -> tuple[str, tuple[st
             parts += [html[done:match.start(1)], escape_attribute(base_path)]
             done = match.start(1) + 1  # the escaped target starts with its `/` too
     return "".join(parts) + html[done:], tuple(found)
+
+
+def all_targets_allowed(html: str) -> bool:
+    """True when every link and image target in Markdown's `html` (unmarked) is relative or uses a
+    scheme of URL_SCHEMES: what `sanitize` would keep as it is."""
+    return all(ALLOWED_TARGET.match(target) for target in LINK_TARGET[False].findall(html))
 
 
 def escape_attribute(value: str) -> str:

@@ -10,9 +10,9 @@ from xml.etree import ElementTree
 import pytest
 from markupsafe import Markup, escape
 
-from site_builder import render
+from site_builder import markdown, render
 from tests.helpers import article, build_site, make_site
-from tests.safety import unsafe_markup_in
+from tests.safety import unsafe_markup, unsafe_markup_in
 
 A = "content/articles/2024/a.fr.md"
 PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>'
@@ -98,6 +98,45 @@ def test_sanitize_keeps_what_articles_need(tmp_path: Path, html: str) -> None:
     assert html.replace("<tr>", "<tbody><tr>").replace("</tr>", "</tr></tbody>") in \
         (tmp_path / "public/fr/2024/11/a/index.html").read_text() or html in \
         (tmp_path / "public/fr/2024/11/a/index.html").read_text()
+
+
+# Bodies without `<` hold no raw HTML: their HTML is markdown-it's, not passed through the sanitizer.
+NO_RAW_HTML_ATTACKS = [
+    "[a](javascript:alert(1))", "[a](JaVaScRiPt:alert(1))", "[a](&#106;avascript:alert(1))",
+    "[a](java&#x09;script:alert(1))", "[a](vbscript:msgbox(1))", "[a](data:text/html,alert(1))",
+    "![a](x\" onerror=\"alert(1))", '[a](x "t\" onmouseover=\"alert(1)")', "[a]: javascript:alert(1)\n\n[a]",
+    "&lt;script&gt;alert(1)&lt;/script&gt;", "![a](data:image/svg+xml;base64,PHN2Zz4=)",
+    "`&lt;img src=x onerror=alert(1)&gt;`", "[a](\\javascript:alert(1))",
+]
+
+
+@pytest.mark.parametrize("body", NO_RAW_HTML_ATTACKS)
+def test_markdown_without_raw_html_is_safe_without_the_sanitizer(body: str) -> None:
+    assert "<" not in body
+    html = markdown.render_markdown(body, "sanitize").html
+    assert unsafe_markup(html) == [], html
+    assert html == markdown.render_markdown(body, "escape").html or markdown.sanitize(html) == html
+
+
+def test_markdown_without_raw_html_keeps_markdown_its_own_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sanitizer is skipped (it would drop a code block's language and the footnotes' classes)."""
+    def refuse(html: str) -> str:
+        raise AssertionError("sanitized")
+
+    monkeypatch.setattr(markdown, "sanitize", refuse)
+    body = "Note[^1] and [web](https://ex.org/) [mail](mailto:a@ex.org) [here](/fr/x/) [top](#t)\n\n" \
+           "```python\nx = 1\n```\n\n[^1]: Text."
+    html = markdown.render_markdown(body, "sanitize").html
+    assert html == markdown.render_markdown(body, "escape").html
+    assert '<code class="language-python">' in html and '<li id="fn1" class="footnote-item">' in html
+
+
+@pytest.mark.parametrize("target", ["ftp://ex.org/f", "irc:chan", "data:image/png;base64,AAAA", "java%0ascript:x"])
+def test_markdown_link_to_another_scheme_still_goes_through_the_sanitizer(target: str) -> None:
+    html = markdown.render_markdown(f"[a]({target}) ![i]({target})", "sanitize").html
+    assert html == markdown.sanitize(markdown.render_markdown(f"[a]({target}) ![i]({target})", "escape").html)
+    if target != "java%0ascript:x":  # a relative path to the sanitizer, kept as it is
+        assert target.split(":")[0] + ":" not in html
 
 
 class _Html:
