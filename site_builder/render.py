@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import markupsafe
+from jinja2 import nodes
 
 from site_builder import feeds, i18n, sitemap, urls, views
 from site_builder.errors import BuildError, Problem
@@ -69,24 +70,88 @@ class _Template(jinja2.Template):
         return template
 
 
+TEMPLATE_OPTIONS: dict[str, Any] = dict(
+    autoescape=True,  # every template, whatever its extension
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
 def make_environment(project: Path) -> jinja2.Environment:
     """Jinja environment: the project's `templates/` override the shipped theme by name."""
     loaders: list[jinja2.BaseLoader] = []
     if (project / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(project / "templates"))
     loaders.append(jinja2.FileSystemLoader(THEME_DIR / "templates"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,  # every template, whatever its extension
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return _configured(_InliningEnvironment(loader=jinja2.ChoiceLoader(loaders), **TEMPLATE_OPTIONS))
+
+
+def _configured(env: jinja2.Environment) -> jinja2.Environment:
     env.template_class = _Template
     env.globals["t_in"] = i18n.t
     env.globals["language_name"] = partial(i18n.t, key="language_name")
     return env
+
+
+class _InliningEnvironment(jinja2.Environment):
+    """Compiles each plain `{% include "name" %}` (a partial found by that literal name, without
+    blocks, macros, imports or `extends`) as the partial's own statements in a scope of their own:
+    the same output, without an include's template lookup and new context at every use (a list
+    page includes its card ten times; about 0.5 s of a cold build of 10,000 articles). The partial
+    sees what an include sees (the context and the includer's variables), and the enclosing loop's
+    `loop` too. An edited partial is a new environment (`incremental.environment`), never a stale
+    inlined copy; a runtime error is located again without inlining (`exact`), so that it names the
+    partial and its line."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._exact: jinja2.Environment | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Jinja's step from source to tree, taken by `compile` for every template it loads.
+        return _inline_includes(self, super()._parse(source, name, filename), frozenset({name}))
+
+    def exact(self) -> jinja2.Environment:
+        """This environment as Jinja makes it: every include is a template of its own."""
+        if self._exact is None:
+            self._exact = _configured(jinja2.Environment(loader=self.loader, **TEMPLATE_OPTIONS))
+        return self._exact
+
+
+N = TypeVar("N", bound=nodes.Node)
+NOT_PLAIN = (nodes.Extends, nodes.Block, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport)
+"""What makes a partial more than statements to print: it is included the way Jinja includes it."""
+
+
+def _inline_includes(env: _InliningEnvironment, node: N, seen: frozenset[str | None]) -> N:
+    """`node` with every plain include under it replaced by the partial's statements (see above);
+    `seen`: the templates being inlined around it (one including itself is left to Jinja)."""
+    for field in node.fields:
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            setattr(node, field, [_inlined(env, item, seen) if isinstance(item, nodes.Node) else item
+                                  for item in value])
+        elif isinstance(value, nodes.Node):
+            _inline_includes(env, value, seen)
+    return node
+
+
+def _inlined(env: _InliningEnvironment, node: nodes.Node, seen: frozenset[str | None]) -> nodes.Node:
+    plain = (isinstance(node, nodes.Include) and node.with_context and not node.ignore_missing
+             and isinstance(node.template, nodes.Const) and isinstance(node.template.value, str))
+    name = node.template.value if plain else None  # type: ignore[attr-defined]
+    if name is None or name in seen or env.loader is None:
+        return _inline_includes(env, node, seen)
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:  # Jinja says so when the include runs (it may never run)
+        return node
+    tree = _inline_includes(env, jinja2.Environment._parse(env, source, name, filename), seen | {name})
+    if any(True for _ in tree.find_all(NOT_PLAIN)):
+        return node
+    return nodes.Scope(tree.body, lineno=node.lineno, environment=env)
 
 
 PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage], Callable[[], None]], list[OutputFile]]
@@ -118,20 +183,29 @@ def render_each(env: jinja2.Environment, pages: list[views.AnyPage], meanwhile: 
 def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
     """Render one page view with its template; template errors name the template and the page."""
     page = planned.page()
-    translate = partial(i18n.t, page.chrome.lang)
     try:
-        html = env.get_template(page.template).render(
-            chrome=page.chrome, page=page.body, t=translate,
-            count_label=partial(i18n.count_label, page.chrome.lang),
-        )
+        html = _render(env, page)
     except jinja2.TemplateSyntaxError as exc:
         where = f"templates/{exc.name or page.template}"
         raise BuildError([Problem(where, exc.lineno, exc.message or str(exc))]) from exc
     except jinja2.TemplateError as exc:
-        line = _template_line(exc)
-        raise BuildError([Problem(f"templates/{page.template}", line,
-                                  f"{exc} (while rendering /{page.path} from {page.source})")]) from exc
+        error = exc
+        if isinstance(env, _InliningEnvironment):  # where it happened, as a template of its own
+            try:
+                _render(env.exact(), page)
+            except jinja2.TemplateError as exact:
+                error = exact
+        name, line = _template_position(error, env)
+        raise BuildError([Problem(f"templates/{name or page.template}", line,
+                                  f"{error} (while rendering /{page.path} from {page.source})")]) from exc
     return OutputFile(urls.output_file(page.path), html.encode("utf-8"), page.source)
+
+
+def _render(env: jinja2.Environment, page: views.Page) -> str:
+    return env.get_template(page.template).render(
+        chrome=page.chrome, page=page.body, t=partial(i18n.t, page.chrome.lang),
+        count_label=partial(i18n.count_label, page.chrome.lang),
+    )
 
 
 def feed_files(site: Site, only: Callable[[feeds.Feed], bool] | None = None) -> Iterator[OutputFile]:
@@ -160,15 +234,25 @@ def _files_under(folder: Path, prefix: str, label: str) -> Iterator[OutputFile]:
         yield OutputFile(prefix + rel, path.read_bytes(), label + rel)
 
 
-def _template_line(exc: Exception) -> int | None:
-    """Line in the template where a runtime error happened, from Jinja's rewritten traceback."""
+def _template_position(exc: Exception, env: jinja2.Environment) -> tuple[str | None, int | None]:
+    """The template (its name: `partials/card.html`) and line where a runtime error happened, from
+    the innermost template frame of Jinja's rewritten traceback."""
+    folders = [Path(folder) for loader in _loaders(env.loader) if isinstance(loader, jinja2.FileSystemLoader)
+               for folder in loader.searchpath]
+    name, line = None, None
     tb = exc.__traceback__
-    line = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            path = Path(filename)
+            name = next((path.relative_to(f).as_posix() for f in folders if path.is_relative_to(f)), None)
             line = tb.tb_lineno
         tb = tb.tb_next
-    return line
+    return name, line
+
+
+def _loaders(loader: jinja2.BaseLoader | None) -> list[jinja2.BaseLoader]:
+    return list(loader.loaders) if isinstance(loader, jinja2.ChoiceLoader) else [loader] if loader else []
 
 
 def check_outputs(outputs: Sequence[OutputFile]) -> None:

@@ -86,6 +86,24 @@ def test_template_error_names_the_template(tmp_path: Path) -> None:
         build_site(tmp_path)
 
 
+@pytest.mark.parametrize(("template", "text", "line"), [
+    ("partials/footer.html", "<footer>\n{{ chrome.no_such_field }}</footer>\n", 2),  # included by base.html
+    ("partials/card.html", "<p>\n\n{{ card.no_such_field }}</p>\n", 3),  # included in a loop, in a block
+    ("partials/search_form.html", "<form>\n{{ chrome.no_such_field }}</form>\n", 2),  # included by a partial
+])
+def test_template_error_in_a_partial_names_the_partial_and_its_line(tmp_path: Path, template: str, text: str,
+                                                                     line: int) -> None:
+    make_site(tmp_path, {A: article(), f"templates/{template}": text})
+    with pytest.raises(SiteError, match=rf"templates/{template}:{line}: .*no_such_field"):
+        build_site(tmp_path)
+
+
+def test_template_syntax_error_in_a_partial_names_the_partial(tmp_path: Path) -> None:
+    make_site(tmp_path, {A: article(), "templates/partials/footer.html": "<footer>\n{% if %}</footer>\n"})
+    with pytest.raises(SiteError, match=r"templates/partials/footer.html:2: "):
+        build_site(tmp_path)
+
+
 @pytest.mark.parametrize("output", [".", "..", "project", "content", "content/articles", "static", "link-to-project"])
 def test_output_folder_that_would_delete_sources_is_refused_before_anything_is_touched(tmp_path: Path,
                                                                                     output: str) -> None:

@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import urls
+from site_builder import urls, views
 from site_builder.assemble import assemble, newest_first, publishable
+from site_builder.build import BuildOptions, load_site
 from site_builder.config import load_config
 from site_builder.content import Source, split_front_matter
 from site_builder.i18n import format_date, language_of, month_name
 from site_builder.markdown import render_markdown
 from site_builder.parse import make_slug, parse_article
+from site_builder.render import make_environment, render_page
 from site_builder.tags import load_tag_registry
 from tests.helpers import NOW, article, make_site
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def parse(tmp_path: Path, rel: str, text: str):  # type: ignore[no-untyped-def]
@@ -151,3 +155,34 @@ def test_every_interface_string_exists_in_every_language() -> None:
     keys = {lang: set(STRINGS[lang]) for lang in SUPPORTED_LANGUAGES}
     assert all(k == keys["fr"] for k in keys.values()), keys
     assert all(value.strip() for lang in SUPPORTED_LANGUAGES for value in STRINGS[lang].values())
+
+
+def test_partials_are_compiled_into_the_templates_that_include_them() -> None:
+    env = make_environment(ROOT)
+    for name in ("base.html", "list.html", "year.html", "partials/header.html"):
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        assert "get_template('partials/" not in env.compile(source, name, raw=True), name
+        assert "get_template('partials/" in env.exact().compile(source, name, raw=True), name  # type: ignore[attr-defined]
+
+
+def test_inlined_partials_render_every_page_as_jinja_includes_them(tmp_path: Path) -> None:
+    """The demo site and a theme of odd partials (a macro, a `set`, an include that never runs, one
+    found only in a branch): each page's bytes, partials inlined, equal Jinja's own."""
+    odd = {
+        "templates/partials/footer.html": "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(chrome.lang) }}\n"
+                                          "{% if false %}{% include 'partials/none.html' %}{% endif %}\n",
+        "templates/partials/card.html": "{% set title = card.title | upper %}<b>{{ title }}</b>\n",
+        "templates/list.html": "{% extends 'base.html' %}{% block main %}{% set title = 'list' %}"
+                               "{% for card in page.cards %}{% include 'partials/card.html' %}{% endfor %}"
+                               "{{ title }}{% endblock %}\n",
+    }
+    projects = [ROOT, make_site(tmp_path, {"content/articles/2024/a.fr.md": article(), **odd})]
+    for project in projects:
+        options = BuildOptions(project=project, search=False, cache=False, jobs=1, now=NOW)
+        site = load_site(options)[0]
+        env = make_environment(project)
+        pages = list(views.pages(site))
+        assert len(pages) > 5
+        rendered = [render_page(env, page).data for page in pages]
+        assert rendered == [render_page(env.exact(), page).data for page in pages]  # type: ignore[attr-defined]
+    assert any(b"<b>UN TITRE</b>\nlist" in data and b"[fr]" in data for data in rendered)  # the odd theme ran
