@@ -35,7 +35,7 @@ from site_builder.cache import (
     forget_records,
     now_ns,
     pack,
-    unpack,
+    unpack_own,
 )
 from site_builder.check import link_path
 from site_builder.config import SiteConfig
@@ -109,7 +109,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
             continue
         key = keys[source.rel]
         entries[key] = result
-        article = unpack(result) if isinstance(result, bytes) else result
+        article = unpack_own(result) if isinstance(result, bytes) else result
         assert isinstance(article, Article), "a worker's entry could not be read back"
         new[key] = article
     if cache:
