@@ -292,6 +292,11 @@ class Cache:
                     found[key] = value
         return found
 
+    @fails_soft(lambda: True)
+    def holds_articles(self) -> bool:
+        """False when no parsed article is stored (a first build's cache)."""
+        return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+
     @fails_soft(lambda keys: set(keys))
     def missing(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that have no entry."""

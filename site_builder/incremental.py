@@ -93,32 +93,45 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
         found, changed = Found(*find_sources(config.root)), None
     problems = list(found.problems)
     known = cache.sources(config.root) if cache else {}
-    records, fresh = _read_changed(config, found.paths, known, problems, changed)
+    # A first build (nothing known, nothing stored) parses every file: the workers read them too.
+    first = not known and not _Memory.articles and (cache is None or not cache.holds_articles())
+    records, fresh, unread = _read_changed(config, found.paths, known, problems, changed, read=not first)
     context = digest(code_fingerprint(), config_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
-    _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
     new: dict[str, Article] = dict(unsaved)
     entries: dict[str, object] = dict(unsaved)
-    parse = partial(_parse, config=config, packed=cache is not None)
-    work = [(source, keys[source.rel]) for source in misses]
-    for source, result in zip(misses, map_in_workers(parse, work, jobs), strict=True):
+    parse = partial(_parse, config=config, context=context, packed=cache is not None)
+    work = [Work(source.rel, source.data, keys[source.rel]) for source in misses] + unread
+    parsed = 0
+    for item, (source_digest, key, result) in zip(work, map_in_workers(parse, work, jobs), strict=True):
+        if item.data is None:  # read by the worker: known now (unless it could not be read)
+            if source_digest is None:
+                problems.extend(result)  # type: ignore[arg-type]
+                continue
+            records[item.rel] = SourceRecord(item.stat, source_digest, item.read_at)
+            keys[item.rel] = key
+        parsed += 1
         if isinstance(result, list):
             problems.extend(result)
             continue
-        key = keys[source.rel]
         entries[key] = result
         article = unpack_own(result) if isinstance(result, bytes) else result
         assert isinstance(article, Article), "a worker's entry could not be read back"
         new[key] = article
+    if unread:  # in the order the files were found, as the others
+        order = {rel: index for index, rel in enumerate(_rel(config, path) for path in found.paths)}
+        records = dict(sorted(records.items(), key=lambda item: order[item[0]]))
+        keys = {rel: keys[rel] for rel in records}
+    _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
     if cache:
         cache.put_sources(config.root, records, known)
         cache.put_articles(entries, keep=set(keys.values()))  # written while the build goes on
     by_key = {**reused, **new}
     _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
-    log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - len(misses), len(misses))
-    return Loaded([by_key[key] for key in keys.values() if key in by_key], problems, len(misses), found)
+    log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - parsed, parsed)
+    return Loaded([by_key[key] for key in keys.values() if key in by_key], problems, parsed, found)
 
 
 def article_key(config: SiteConfig, rel: str, data: bytes) -> str:
@@ -151,20 +164,31 @@ def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article]
     return misses
 
 
+class Work(NamedTuple):
+    """An article for a worker to parse: its bytes, or where to read them (a first build's)."""
+
+    rel: str
+    data: bytes | None
+    key: str = ""
+    """Its cache key; '' when the worker makes it from the bytes it reads."""
+    path: str = ""
+    size: int = 0
+    stat: Stat = (0, 0, 0, 0)
+    read_at: int = 0
+
+
 def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, SourceRecord], problems: list[Problem],
-                  changed: Collection[str] | None = None) -> tuple[dict[str, SourceRecord], dict[str, bytes]]:
+                  changed: Collection[str] | None = None,
+                  read: bool = True) -> tuple[dict[str, SourceRecord], dict[str, bytes], list[Work]]:
     """Each usable file's record (stat and digest), and the bytes of those that had to be read;
     the others (links out of the project, too large, unreadable) are reported as `load_sources` does.
-    Given what `changed`, the others' records are taken as they are, without a look at the files."""
+    Given what `changed`, the others' records are taken as they are, without a look at the files.
+    Unless `read`, plain files are not read but returned as work, for the workers to read."""
     records: dict[str, SourceRecord] = {}
     fresh: dict[str, bytes] = {}
-    root = str(config.root)
-    prefix = "" if root == "." else root.rstrip(os.sep) + os.sep  # how find_sources' paths start
+    unread: list[Work] = []
     for path in paths:
-        text = str(path)
-        # = path.relative_to(config.root).as_posix(), 10× cheaper
-        rel = (text[len(prefix):] if text.startswith(prefix) else path.relative_to(config.root).as_posix())
-        rel = rel.replace(os.sep, "/") if os.sep != "/" else rel
+        text, rel = str(path), _rel(config, path)
         record = known.get(rel)
         if record is not None and changed is not None and rel not in changed:
             records[rel] = record
@@ -179,6 +203,9 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
         if record is not None and stat is not None and not link and record.still_valid(stat):
             records[rel] = record
             continue
+        if stat is not None and not link and not read:
+            unread.append(Work(rel, None, path=text, size=st.st_size, stat=stat, read_at=read_at))
+            continue
         if stat is not None and not link:  # a plain file (most): read without looking at it again
             source, problem = read_file_source(rel, text, st.st_size, config.max_article_bytes)
         else:
@@ -188,7 +215,16 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
         if source and stat is not None:
             fresh[rel] = source.data
             records[rel] = SourceRecord(stat, digest(source.data), read_at)
-    return records, fresh
+    return records, fresh, unread
+
+
+def _rel(config: SiteConfig, path: Path) -> str:
+    """`path` (as `find_sources` gives it) relative to the project, POSIX style."""
+    text, root = str(path), str(config.root)
+    prefix = "" if root == "." else root.rstrip(os.sep) + os.sep  # how find_sources' paths start
+    # = path.relative_to(config.root).as_posix(), 10× cheaper
+    rel = text[len(prefix):] if text.startswith(prefix) else path.relative_to(config.root).as_posix()
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def _reuse(cache: Cache | None, keys: set[str]) -> tuple[dict[str, Article], dict[str, Article]]:
@@ -219,15 +255,25 @@ MEMOS = (views._article_plan, views._article_page, views._list_page, views.card,
 """The memoized functions that keep a build's records for the next build of the process."""
 
 
-def _parse(work: tuple[Source, str], config: SiteConfig, packed: bool) -> Article | bytes | list[Problem]:
+def _parse(work: Work, config: SiteConfig, context: str,
+           packed: bool) -> tuple[str | None, str, Article | bytes | list[Problem]]:
     """The article with its cache key as fingerprint (as its cache entry, `packed`: the worker that
-    parsed it pays for pickling it once, and the parent stores those bytes as they are), or its problems."""
-    source, key = work
+    parsed it pays for pickling it once, and the parent stores those bytes as they are), or its
+    problems; with the digest of the bytes and the key, when the worker read the file."""
+    source_digest, key = None, work.key
+    if work.data is None:
+        source, problem = read_file_source(work.rel, work.path, work.size, config.max_article_bytes)
+        if source is None:
+            return None, key, [problem] if problem else []
+        source_digest = digest(source.data)
+        key = _article_key(context, work.rel, source_digest)
+    else:
+        source = Source(work.rel, work.data)
     try:
         article = parse_article(source, config, fingerprint=key)
     except ContentError as exc:
-        return exc.problems
-    return pack(article) if packed else article
+        return source_digest, key, exc.problems
+    return source_digest, key, pack(article) if packed else article
 
 
 # --- pages ---------------------------------------------------------------------------------------
