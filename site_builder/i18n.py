@@ -9,6 +9,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 
+from site_builder.errors import did_you_mean
+
 SUPPORTED_LANGUAGES = ("fr", "en")
 LANGUAGE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
 
@@ -180,6 +182,33 @@ def t(lang: str, key: str, **values: object) -> str:
     """Interface string `key` in `lang`, with `{placeholders}` filled in."""
     text = STRINGS[lang][key]
     return text.format(**values) if values else text
+
+
+class UnknownString(LookupError):
+    """A template asked for an interface string that does not exist."""
+
+    def __init__(self, key: str):
+        super().__init__(f"there is no interface string `{key}`{did_you_mean(key, STRINGS['en'])}: "
+                         "the strings are listed in site_builder/i18n.py")
+
+
+class Translator:
+    """A language's interface strings as templates see them: `t("key")`, `t("key", n=3)`, and
+    `t.key`, the form templates are compiled into (see `render`)."""
+
+    def __init__(self, lang: str):
+        self.__dict__.update(STRINGS[lang])
+        self._lang = lang
+
+    def __call__(self, key: str, **values: object) -> str:
+        if key not in STRINGS[self._lang]:
+            raise UnknownString(key)
+        return t(self._lang, key, **values)
+
+
+@lru_cache(maxsize=16)
+def translator(lang: str) -> Translator:
+    return Translator(lang)
 
 
 def count_label(lang: str, n: int) -> str:

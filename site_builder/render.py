@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import jinja2
 import markupsafe
 from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 
 from site_builder import feeds, i18n, sitemap, urls, views
 from site_builder.errors import BuildError, Problem
@@ -111,13 +112,36 @@ class _InliningEnvironment(jinja2.Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         # Jinja's step from source to tree, taken by `compile` for every template it loads.
-        return _inline_includes(self, super()._parse(source, name, filename), frozenset({name}))
+        tree = _inline_includes(self, super()._parse(source, name, filename), frozenset({name}))
+        return _LookUpStrings(self).visit(tree) if _reads_t(tree) else tree
 
     def exact(self) -> jinja2.Environment:
         """This environment as Jinja makes it: every include is a template of its own."""
         if self._exact is None:
             self._exact = _configured(jinja2.Environment(loader=self.loader, **TEMPLATE_OPTIONS))
         return self._exact
+
+
+class _LookUpStrings(NodeTransformer):
+    """`t("key")` compiled as `t.key`: an attribute of the language's `i18n.Translator` rather than a
+    call through Jinja's `Context.call` (16 on an article page: 0.25 s of a cold build)."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)
+        key = node.args[0] if len(node.args) == 1 else None
+        if (isinstance(node.node, nodes.Name) and node.node.name == "t" and isinstance(key, nodes.Const)
+                and isinstance(key.value, str) and key.value.isidentifier() and not key.value.startswith("_")
+                and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None):
+            return nodes.Getattr(node.node, key.value, "load", lineno=node.lineno, environment=self.env)
+        return node
+
+
+def _reads_t(tree: nodes.Template) -> bool:
+    """True when `t` in `tree` is always the translator the page is rendered with (never set there)."""
+    return not any(name.name == "t" and name.ctx != "load" for name in tree.find_all(nodes.Name))
 
 
 N = TypeVar("N", bound=nodes.Node)
@@ -188,12 +212,12 @@ def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
     except jinja2.TemplateSyntaxError as exc:
         where = f"templates/{exc.name or page.template}"
         raise BuildError([Problem(where, exc.lineno, exc.message or str(exc))]) from exc
-    except jinja2.TemplateError as exc:
-        error = exc
+    except TEMPLATE_ERRORS as exc:
+        error: Exception = exc
         if isinstance(env, _InliningEnvironment):  # where it happened, as a template of its own
             try:
                 _render(env.exact(), page)
-            except jinja2.TemplateError as exact:
+            except TEMPLATE_ERRORS as exact:
                 error = exact
         name, line = _template_position(error, env)
         raise BuildError([Problem(f"templates/{name or page.template}", line,
@@ -201,9 +225,13 @@ def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
     return OutputFile(urls.output_file(page.path), html.encode("utf-8"), page.source)
 
 
+TEMPLATE_ERRORS = (jinja2.TemplateError, i18n.UnknownString)
+"""What a template's mistake raises while a page is rendered (reported with its template and line)."""
+
+
 def _render(env: jinja2.Environment, page: views.Page) -> str:
     return env.get_template(page.template).render(
-        chrome=page.chrome, page=page.body, t=partial(i18n.t, page.chrome.lang),
+        chrome=page.chrome, page=page.body, t=i18n.translator(page.chrome.lang),
         count_label=partial(i18n.count_label, page.chrome.lang),
     )
 

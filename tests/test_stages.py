@@ -12,12 +12,13 @@ from site_builder.assemble import assemble, newest_first, publishable
 from site_builder.build import BuildOptions, load_site
 from site_builder.config import load_config
 from site_builder.content import Source, split_front_matter
+from site_builder.errors import SiteError
 from site_builder.i18n import format_date, language_of, month_name
 from site_builder.markdown import render_markdown
 from site_builder.parse import make_slug, parse_article
 from site_builder.render import make_environment, render_page
 from site_builder.tags import load_tag_registry
-from tests.helpers import NOW, article, make_site
+from tests.helpers import NOW, article, build_site, make_site
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -186,3 +187,24 @@ def test_inlined_partials_render_every_page_as_jinja_includes_them(tmp_path: Pat
         rendered = [render_page(env, page).data for page in pages]
         assert rendered == [render_page(env.exact(), page).data for page in pages]  # type: ignore[attr-defined]
     assert any(b"<b>UN TITRE</b>\nlist" in data and b"[fr]" in data for data in rendered)  # the odd theme ran
+
+
+def test_interface_strings_are_compiled_into_lookups_and_calls_still_work(tmp_path: Path) -> None:
+    env = make_environment(ROOT)
+    source = env.loader.get_source(env, "article.html")[0]  # type: ignore[union-attr]
+    call = "context.call((undefined(name='t')"
+    assert call not in env.compile(source, "article.html", raw=True)
+    assert call in env.exact().compile(source, "article.html", raw=True)  # type: ignore[attr-defined]
+    footer = ('{{ t("by") }}|{{ t("articles_count_other", n=3) }}|{% set key = "by" %}{{ t(key) }}|'
+              '{% for t in ["x"] %}{{ t }}{% endfor %}\n')
+    project = make_site(tmp_path, {"content/articles/2024/a.fr.md": article(),
+                                   "templates/partials/footer.html": footer})
+    build_site(project)
+    assert "\nPar|3 articles|Par|x</body>" in (project / "public/fr/index.html").read_text()
+
+
+def test_unknown_interface_string_names_the_template_and_line(tmp_path: Path) -> None:
+    project = make_site(tmp_path, {"content/articles/2024/a.fr.md": article(),
+                                   "templates/partials/footer.html": "<footer>\n{{ t('no_such_string') }}</footer>\n"})
+    with pytest.raises(SiteError, match=r"templates/partials/footer.html:2: there is no interface string `no_such_"):
+        build_site(project)
