@@ -107,7 +107,7 @@ def link_article(article: Article, articles: list[Article], tags: dict, order: d
     return linked(article, tuple(Translation(a.lang, a.path, a.title, a is original) for a in others), tuple(links))
 
 
-@lru_cache(maxsize=65536)  # an unchanged article keeps its linked record (and memoized views) across builds
+@lru_cache(maxsize=1 << 18)  # an unchanged article keeps its linked record (and memoized views) across builds
 def linked(article: Article, translations: tuple[Translation, ...], tags: tuple[TagLink, ...]) -> Article:
     """`article` with its translations and resolved tags."""
     return dataclasses.replace(article, translations=translations, tags=tags)

@@ -57,7 +57,7 @@ def site_paths(outputs: Iterable[OutputFile]) -> frozenset[str]:
     return frozenset(paths)
 
 
-@lru_cache(maxsize=65536)  # many articles link to the same pages
+@lru_cache(maxsize=1 << 18)  # many articles link to the same pages
 def link_path(link: str) -> str:
     """The site-relative path a root-relative link names: no fragment, no query, %-decoded."""
     path = link.split("#", 1)[0].split("?", 1)[0]

@@ -25,7 +25,7 @@ def sitemap_xml(cfg: SiteConfig, pages: Iterable[AnyPage]) -> bytes:
     return f"{start}>\n{''.join(entries)}</urlset>\n".encode()
 
 
-@lru_cache(maxsize=65536)  # a rebuild (the preview server's) writes again only the entries that changed
+@lru_cache(maxsize=1 << 18)  # a rebuild (the preview server's) writes again only the entries that changed
 def url_entry(cfg: SiteConfig, loc: str, modified: datetime | None, alternates: tuple[Link, ...]) -> str:
     """A page's `<url>` element, indented by one space per level."""
     lines = [" <url>", f"  <loc>{_text(loc)}</loc>"]
