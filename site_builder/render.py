@@ -190,7 +190,7 @@ def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | Non
 
     def other_files() -> None:
         others.extend(feed_files(site))
-        others.append(OutputFile(urls.sitemap(), sitemap.sitemap_xml(site.config, tuple(pages)), "the sitemap"))
+        others.extend(OutputFile(path, data, "the sitemap") for path, data in sitemap.sitemap_files(site.config, pages))
         others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
         others.extend(theme_assets())
         others.extend(static_files(site.config.root))

@@ -1,4 +1,8 @@
-"""`/sitemap.xml` (every article and listing page, with its language versions) and `/robots.txt`."""
+"""`/sitemap.xml` (every article and listing page, with its language versions) and `/robots.txt`.
+
+A sitemap may list at most 50,000 URLs in at most 50 MB (sitemaps.org): a larger site gets a
+sitemap index at `/sitemap.xml` naming `/sitemap-1.xml`, `/sitemap-2.xml`… (a 50,000-pair archive
+has 135,000 pages)."""
 
 from __future__ import annotations
 
@@ -14,12 +18,36 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
-def sitemap_xml(cfg: SiteConfig, pages: Iterable[AnyPage]) -> bytes:
-    """One `<url>` per page meant for search engines, with `lastmod` and hreflang alternates."""
+MAX_URLS = 50_000
+MAX_BYTES = 50 * 1000 * 1000
+"""What one sitemap file may hold (sitemaps.org: 50,000 URLs, 50 MB uncompressed)."""
+HEAD = "<?xml version='1.0' encoding='utf-8'?>\n"
+
+
+def sitemap_files(cfg: SiteConfig, pages: Iterable[AnyPage]) -> list[tuple[str, bytes]]:
+    """(path, bytes) of the sitemap: one `<url>` per page meant for search engines, with `lastmod`
+    and hreflang alternates; split under a sitemap index when it is too large for one file."""
     entries = [url_entry(cfg, p.canonical, p.modified, p.alternates)
                for p in sorted((p for p in pages if p.in_sitemap), key=lambda p: p.path)]
+    parts: list[list[str]] = [[]]
+    size = 0
+    for entry in entries:
+        length = len(entry.encode())
+        if len(parts[-1]) == MAX_URLS or size + length > MAX_BYTES - 1000:  # (room for the head and tail)
+            parts.append([])
+            size = 0
+        parts[-1].append(entry)
+        size += length
+    if len(parts) == 1:
+        return [(urls.sitemap(), _urlset(parts[0]))]
+    files = [(urls.sitemap_part(number), _urlset(part)) for number, part in enumerate(parts, start=1)]
+    index = "".join(f" <sitemap>\n  <loc>{_text(urls.absolute(cfg, path))}</loc>\n </sitemap>\n" for path, _ in files)
+    return [(urls.sitemap(), f'{HEAD}<sitemapindex xmlns="{SITEMAP}">\n{index}</sitemapindex>\n'.encode()), *files]
+
+
+def _urlset(entries: list[str]) -> bytes:
     # Names are written literally, with their namespaces declared here: no global prefix registry.
-    start = f'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}"'
+    start = f'{HEAD}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}"'
     if not entries:
         return f"{start} />\n".encode()
     return f"{start}>\n{''.join(entries)}</urlset>\n".encode()

@@ -80,7 +80,12 @@ def corrections_feed(lang: str) -> str:
 
 
 def sitemap() -> str:
+    """The sitemap, or the sitemap index of a site too large for one (see `sitemap`)."""
     return "sitemap.xml"
+
+
+def sitemap_part(number: int) -> str:
+    return f"sitemap-{number}.xml"
 
 
 def robots() -> str:

@@ -147,3 +147,32 @@ def test_sitemap_escapes_what_urls_may_hold_and_parses_back_exactly() -> None:
     assert url.findtext("s:loc", namespaces=SITEMAP_NS) == loc
     assert [(x.get("hreflang"), x.get("href")) for x in url.findall("x:link", SITEMAP_NS)] == \
         [(a.lang, a.href) for a in alternates]
+
+
+@pytest.mark.parametrize("limit", ["MAX_URLS", "MAX_BYTES"])
+def test_a_sitemap_too_large_for_one_file_is_split_under_a_sitemap_index(tmp_path: Path, limit: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """sitemaps.org allows 50,000 URLs and 50 MB a file; a 50,000-pair archive has 135,000 pages."""
+    from site_builder import sitemap
+
+    monkeypatch.setattr(sitemap, limit, {"MAX_URLS": 4, "MAX_BYTES": 3500}[limit])
+    files = {f"content/articles/2024/a{n}.fr.md": article(title=f"Titre {n}", date=f"2024-0{n}-01")
+             for n in range(1, 6)}
+    build_site(make_site(tmp_path, {"site.toml": 'base_url = "https://news.example/"\n', **files}))
+    out = tmp_path / "public"
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [loc.text or "" for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS)]
+    assert len(parts) >= 2 and parts[0] == "https://news.example/sitemap-1.xml"
+    listed: list[str] = []
+    for part in parts:
+        data = (out / part.removeprefix("https://news.example/")).read_bytes()
+        assert len(data) <= sitemap.MAX_BYTES
+        urls = [u.findtext("s:loc", namespaces=SITEMAP_NS) or ""
+                for u in ET.fromstring(data).findall("s:url", SITEMAP_NS)]
+        assert 0 < len(urls) <= sitemap.MAX_URLS
+        listed += urls
+    pages = {"https://news.example/" + p.relative_to(out).as_posix().removesuffix("index.html")
+             for p in out.rglob("index.html") if p.parent != out}
+    assert sorted(listed) == listed and set(listed) == pages and len(listed) == len(pages)
+    assert "Sitemap: https://news.example/sitemap.xml" in (out / "robots.txt").read_text()
