@@ -65,13 +65,13 @@ class StagedFile(KeptFile):
     sending its bytes back): read back only if asked."""
 
     stat: Stat
+    """The file's stat as written: the same once the staging folder is swapped in (a folder's
+    rename changes none of its files' inode, size or times)."""
 
     def __init__(self, folder: Path, path: str, source: str, sha256: str, stat: Stat):
         super().__init__(folder, path, source)
         object.__setattr__(self, "_sha256", sha256)
         object.__setattr__(self, "stat", stat)
-        """The file's stat as written: the same once the staging folder is swapped in (a folder's
-        rename changes none of its files' inode, size or times)."""
 
     @property
     def written(self) -> bool:

@@ -80,19 +80,14 @@ def test_bad_feedback_target_is_refused(tmp_path: Path) -> None:
         build_site(tmp_path)
 
 
-def test_template_error_names_the_template(tmp_path: Path) -> None:
-    make_site(tmp_path, {A: article(), "templates/article.html": "{{ page.no_such_field }}"})
-    with pytest.raises(SiteError, match=r"templates/article.html:1: .*no_such_field"):
-        build_site(tmp_path)
-
-
 @pytest.mark.parametrize(("template", "text", "line"), [
+    ("article.html", "{{ page.no_such_field }}", 1),  # the page's own template
     ("partials/footer.html", "<footer>\n{{ chrome.no_such_field }}</footer>\n", 2),  # included by base.html
     ("partials/card.html", "<p>\n\n{{ card.no_such_field }}</p>\n", 3),  # included in a loop, in a block
     ("partials/search_form.html", "<form>\n{{ chrome.no_such_field }}</form>\n", 2),  # included by a partial
 ])
-def test_template_error_in_a_partial_names_the_partial_and_its_line(tmp_path: Path, template: str, text: str,
-                                                                     line: int) -> None:
+def test_template_error_names_the_template_or_partial_and_its_line(tmp_path: Path, template: str, text: str,
+                                                                    line: int) -> None:
     make_site(tmp_path, {A: article(), f"templates/{template}": text})
     with pytest.raises(SiteError, match=rf"templates/{template}:{line}: .*no_such_field"):
         build_site(tmp_path)
