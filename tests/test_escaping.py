@@ -147,10 +147,12 @@ class _Html:
 @pytest.mark.parametrize("value", [PAYLOAD, "", "plain", "l'été & <b> \"q\"", "\u00e9\u0301 \U0001f600",
                                    Markup("<b>safe</b>"), 3, 2.5, None, _Html(), ["<li>"]])
 def test_templates_escape_exactly_as_markupsafe(value: object) -> None:
-    """`render.escape`, the templates' faster escaping, gives MarkupSafe's result for any value."""
+    """`render.escape`, the templates' faster escaping, gives MarkupSafe's text for any value, and
+    keeps it safe wherever a template keeps output (a macro's, a `set` block's, a filter block's)."""
     ours = render.escape(value)
-    assert type(ours) is Markup and ours == escape(value)
+    assert isinstance(ours, str) and ours == str(escape(value))
     env = render.make_environment(Path("/nonexistent"))
-    template = env.from_string("{{ v }}{% macro m(x) %}{{ x }}{% endmacro %}{{ m(v) }}")
+    template = env.from_string("{{ v }}{% macro m(x) %}{{ x }}{% endmacro %}{{ m(v) }}{{ m(m(v)) }}"
+                               "{% set s %}{{ v }}{% endset %}{{ s }}{% filter upper %}{{ v }}{% endfilter %}")
     assert template.root_render_func.__globals__["escape"] is render.escape  # the templates use it
-    assert template.render(v=value) == str(escape(value)) * 2
+    assert template.render(v=value) == str(escape(value)) * 4 + str(escape(value)).upper()
