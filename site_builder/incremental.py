@@ -13,7 +13,8 @@ import logging
 import os
 import pickle
 import stat as stat_module
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import is_dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
@@ -354,15 +355,27 @@ def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:
         article, own_labels = page.inputs
         if article.fingerprint:
             return (page.template, page.path, article.fingerprint,
-                    value_bytes((article.tags, article.translations, own_labels)))
+                    value_bytes((_fields(article.tags), _fields(article.translations), own_labels)))
         return (value_bytes((page.template, page.path, page.inputs)),)
     if isinstance(page, views.ListPage):
         *head, chunk, pagination = page.inputs
         if all(article.fingerprint for article in chunk):  # a card shows its article's tags, not its translations
-            return (page.template, value_bytes((*head, pagination, tuple(article.tags for article in chunk))),
+            return (page.template, value_bytes((*_plain(head), *_plain((pagination,)),
+                                                tuple(_fields(article.tags) for article in chunk))),
                     *(article.fingerprint for article in chunk))
         return (value_bytes(page.page()),)
     return (value_bytes(page),)
+
+
+def _fields(records: Iterable[object]) -> tuple[tuple[object, ...], ...]:
+    """Records (dataclass instances) as the tuples of their fields: a key pickles tuples of text 3×
+    faster than the objects (a list page's key: 70 → 30 µs)."""
+    return tuple(tuple(vars(record).values()) for record in records)
+
+
+def _plain(values: Iterable[object]) -> tuple[object, ...]:
+    """`values`, each record among them as the tuple of its fields (see `_fields`)."""
+    return tuple(tuple(vars(value).values()) if is_dataclass(value) else value for value in values)
 
 
 def value_bytes(value: object) -> bytes:
