@@ -11,12 +11,13 @@ from collections.abc import Iterator
 
 import markdown_it_pyrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from site_builder import markdown
 from site_builder.markdown import MarkdownError, render_markdown
 from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
+from slugify import slugify
 
 ORDINARY = [
     "Un *premier* paragraphe avec **du gras**, `du code` et [un lien](/fr/2024/11/x/ \"titre\").\n\n"
@@ -171,3 +172,23 @@ def test_the_nesting_bound_holds_for_any_line_prefix(text: str) -> None:
             render_markdown(text)
         except MarkdownError as exc:
             assert "nested too deeply" in str(exc)
+
+
+HEADING_CHARACTERS = st.one_of(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7e),  # ASCII: what the fast path takes as it is
+    st.sampled_from("éèêëàâäçîïôöùûüÿœæÉÈÀÇŒ’‘«»–—…\u00a0\u2009ﬁ＇\u0301\u0327\u034f\u0363ßøÆ&;#"),
+    st.characters(blacklist_categories=("Cs",)),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(HEADING_CHARACTERS, max_size=40))
+@example("Défense européenne")
+@example("L'œuvre d'art, l''été")
+@example("1,000 l'été, 2,5 ＇x＇")
+@example("A &amp; B &#233;")
+@example("cafe\u0301 e\u0363 \u034fo")  # unidecode drops the first combining marks, not the later ones
+def test_heading_slug_is_python_slugify(text: str) -> None:
+    """`heading_slug` makes the ids of ASCII text (once accents are dropped) without python-slugify:
+    the same ids, whatever the text."""
+    assert markdown.heading_slug(text) == (slugify(text, backend=markdown.TRANSLITERATION) or "section")
