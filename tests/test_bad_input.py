@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.content import FrontMatterError, Source, decode
 from site_builder.errors import SiteError
 from tests.helpers import article, build_site, make_site, tree_digest
 
@@ -129,3 +130,18 @@ def test_empty_or_previous_output_folder_is_used(tmp_path: Path) -> None:
     build_site(tmp_path)
     assert (tmp_path / "public/fr/2024/11/a/index.html").exists()
     assert not (tmp_path / "public/stale.html").exists()
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["\ufffe", "\uffff"])
+def test_every_control_character_is_refused_where_it_is(char: str) -> None:
+    """The bytes are looked at first (`content._may_hold_control_characters`); the text then says where."""
+    text = f"---\ntitle: Été\n---\nPremière ligne\nl'été {char} là\n"
+    with pytest.raises(FrontMatterError) as caught:
+        decode(Source("a.fr.md", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()))
+    assert caught.value.line == 5 and f"U+{ord(char):04X} at column 7" in str(caught.value)
+
+
+def test_text_near_control_characters_is_accepted() -> None:
+    """Tabs, line ends, and the characters whose UTF-8 bytes start as U+FFFE's (U+F000–U+FFFD) pass."""
+    text = "---\ntitle: x\n---\n\tÉté\r\n\ufffd \uf000 \ufeff ok\r"
+    assert decode(Source("a.fr.md", text.encode())) == text.replace("\r\n", "\n").replace("\r", "\n")
