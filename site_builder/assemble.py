@@ -110,7 +110,7 @@ def link_article(article: Article, articles: list[Article], tags: dict, order: d
 @lru_cache(maxsize=1 << 18)  # an unchanged article keeps its linked record (and memoized views) across builds
 def linked(article: Article, translations: tuple[Translation, ...], tags: tuple[TagLink, ...]) -> Article:
     """`article` with its translations and resolved tags."""
-    return dataclasses.replace(article, translations=translations, tags=tags)
+    return article.with_links(translations, tags)
 
 
 def tag_pages(lang: str, articles: tuple[Article, ...], tags: dict, registry: TagRegistry) -> tuple[TagPage, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -91,7 +92,7 @@ class SiteConfig:
     @cached_property
     def _hash(self) -> int:
         """Hashed once per object: the memoized views look every article up by (config, article)."""
-        return hash(tuple(getattr(self, name) for name in hashed_fields(type(self))))
+        return value_hash(self)
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         """Copy with another base URL (the CLI's --base-url), validated like site.toml's."""
@@ -110,7 +111,16 @@ def hashed_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+def value_hash(record: object) -> int:
+    """The hash of a frozen record by value: of the fields `hashed_fields` names."""
+    getter = _HASH_GETTERS.get(type(record))
+    if getter is None:
+        getter = _HASH_GETTERS[type(record)] = operator.attrgetter(*hashed_fields(type(record)), "__class__")
+    return hash(getter(record))  # (the class too: attrgetter of a single name gives no tuple)
+
+
 _HASHED_FIELDS: dict[type, tuple[str, ...]] = {}
+_HASH_GETTERS: dict[type, operator.attrgetter[Any]] = {}
 
 
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {

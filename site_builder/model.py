@@ -9,7 +9,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from site_builder.config import SiteConfig, hashed_fields
+from site_builder.config import SiteConfig, value_hash
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ class Article:
     draft: bool
     image: str | None
     image_alt: str
-    body_html: str
+    body_html: str = field(hash=False)
+    """Left out of the hash (still compared): long to hash, and the source path tells articles apart."""
     path: str
     """Site-relative URL path of the article page (`fr/2024/11/slug/`)."""
     # Left out of the hash (mappings have none), still compared: an article is hashable by value,
@@ -107,7 +108,16 @@ class Article:
     @cached_property
     def _hash(self) -> int:
         """Hashed once per object: the memoized views look every article up by (config, article)."""
-        return hash(tuple(getattr(self, name) for name in hashed_fields(type(self))))
+        return value_hash(self)
+
+    def with_links(self, translations: tuple[Translation, ...], tags: tuple[TagLink, ...]) -> Article:
+        """This article with its translations and resolved tags (see `assemble`): `dataclasses.replace`,
+        without the checks and keyword arguments that made it a tenth of a cold build's assembling."""
+        state = self.__getstate__()
+        state.update(translations=translations, tags=tags)
+        linked = object.__new__(Article)
+        linked.__dict__.update(state)
+        return linked
 
     @cached_property  # asked for by every list page the article is on
     def modified(self) -> datetime:

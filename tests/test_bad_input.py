@@ -132,7 +132,10 @@ def test_empty_or_previous_output_folder_is_used(tmp_path: Path) -> None:
     assert not (tmp_path / "public/stale.html").exists()
 
 
-@pytest.mark.parametrize("char", [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["\ufffe", "\uffff"])
+CONTROL_CHARACTERS = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["\ufffe", "\uffff"]
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS)
 def test_every_control_character_is_refused_where_it_is(char: str) -> None:
     """The bytes are looked at first (`content._may_hold_control_characters`); the text then says where."""
     text = f"---\ntitle: Été\n---\nPremière ligne\nl'été {char} là\n"

@@ -13,11 +13,11 @@ import markdown_it_pyrs
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from slugify import slugify
 
 from site_builder import markdown
 from site_builder.markdown import MarkdownError, render_markdown
 from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
-from slugify import slugify
 
 ORDINARY = [
     "Un *premier* paragraphe avec **du gras**, `du code` et [un lien](/fr/2024/11/x/ \"titre\").\n\n"

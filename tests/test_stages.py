@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from site_builder.content import Source, split_front_matter
 from site_builder.errors import SiteError
 from site_builder.i18n import format_date, language_of, month_name
 from site_builder.markdown import render_markdown
+from site_builder.model import Article, TagLink, Translation
 from site_builder.parse import make_slug, parse_article
 from site_builder.render import make_environment, render_page
 from site_builder.tags import load_tag_registry
@@ -208,3 +210,15 @@ def test_unknown_interface_string_names_the_template_and_line(tmp_path: Path) ->
                                    "templates/partials/footer.html": "<footer>\n{{ t('no_such_string') }}</footer>\n"})
     with pytest.raises(SiteError, match=r"templates/partials/footer.html:2: there is no interface string `no_such_"):
         build_site(project)
+
+
+def test_an_article_with_its_links_is_the_dataclass_replaced(tmp_path: Path) -> None:
+    """`Article.with_links` (assemble's) gives what `dataclasses.replace` gives, hash included, and
+    forgets what the unlinked article's cached properties remembered."""
+    raw = parse(tmp_path, "content/articles/a.fr.md",
+                "---\ntitle: Été\ndate: 2024-05-01\nupdated: 2024-06-01\ntags: [Europe]\n---\nCorps.\n")
+    assert raw.modified == raw.updated and hash(raw)  # remembered: `modified` and `_hash`
+    links = (Translation("en", "en/2024/05/a/", "Summer", True),), (TagLink("europe", "Europe", "fr/tags/europe/"),)
+    linked, expected = raw.with_links(*links), dataclasses.replace(raw, translations=links[0], tags=links[1])
+    assert vars(linked) == vars(expected) and "_hash" not in vars(linked) and "modified" not in vars(linked)
+    assert linked == expected and hash(linked) == hash(expected) and linked != raw and type(linked) is Article
