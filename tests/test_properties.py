@@ -10,12 +10,13 @@ import os
 import re
 import string
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from site_builder import urls
+from site_builder import content, urls
 from site_builder.parse import KNOWN_KEYS, SLUG_PATTERN
 from tests.pipeline import PROJECT, Outcome, run_pipeline
 from tests.safety import unsafe_markup
@@ -108,3 +109,38 @@ def test_arbitrary_front_matter_and_markdown_keep_every_promise(files: dict[str,
 @given(raw_headers())
 def test_arbitrary_header_text_keeps_every_promise(files: dict[str, bytes]) -> None:
     check_properties(run_pipeline(files))
+
+
+def _typed(value: object) -> object:
+    """`value` with the type of every part in it (so that `1`, `1.0` and `True` differ)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+YAML_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT,
+                         st.sampled_from(["yes", "No", "on", "~", "null", "0x1F", "0o17", "1_000", "1:30", ".inf",
+                                          "-.Inf", "2024-11-27", "1e3", "+12", "'q'", "\\x01", "<<", "*a", "&a x"]))
+YAML_VALUES = st.recursive(YAML_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(TEXT, YAML_VALUES, max_size=6), st.sampled_from([None, '"', "'", "|"]), st.booleans())
+def test_plain_front_matter_is_constructed_as_pyyaml_does(fields: dict, style: str | None, flow: bool) -> None:
+    """`content.plain_mapping` (the fast way to construct a plain front matter) gives what PyYAML's
+    own constructors give, types included, whatever the values and however they are written."""
+    text = yaml.safe_dump(fields, default_style=style, default_flow_style=flow, allow_unicode=True)
+    made = content.plain_mapping(content._Loader(text), content._Loader(text).get_single_node())
+    loader = content._Loader(text)
+    assert made is not None and _typed(made) == _typed(loader.construct_document(loader.get_single_node()))
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: 1\na: 2\n", "<<: {a: 1}\nb: 2\n", "? [a]\n: 1\n",
+                                  "1: one\n", "a: !!binary aGk=\n", "a: !!timestamp 2024-01-01\n", "a: !!set {x}\n",
+                                  "- a\n", "a: !custom x\n", "a: !!python/name:os.system\n"])
+def test_front_matter_that_is_not_plain_is_left_to_pyyaml(text: str) -> None:
+    """Aliases, keys twice, merge keys, keys that are not text, tags: PyYAML checks and constructs them."""
+    assert content.plain_mapping(content._Loader(text), content._Loader(text).get_single_node()) is None
