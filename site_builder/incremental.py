@@ -44,7 +44,7 @@ from site_builder.content import Source, find_sources, find_sources_again, read_
 from site_builder.content import read_source as content_read_source
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
-from site_builder.parallel import map_in_workers
+from site_builder.parallel import iterate_in_workers, map_in_workers
 from site_builder.parse import parse_article
 from site_builder.render import THEME_DIR, OutputFile, make_environment
 from site_builder.sync import KeptFile, OutputState, stage_file
@@ -106,7 +106,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     parse = partial(_parse, config=config, context=context, packed=cache is not None)
     work = [Work(source.rel, source.data, keys[source.rel]) for source in misses] + unread
     parsed = 0
-    for item, (source_digest, key, result) in zip(work, map_in_workers(parse, work, jobs), strict=True):
+    for item, (source_digest, key, result) in zip(work, iterate_in_workers(parse, work, jobs), strict=True):
         if item.data is None:  # read by the worker: known now (unless it could not be read)
             if source_digest is None:
                 problems.extend(result)  # type: ignore[arg-type]

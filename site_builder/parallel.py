@@ -11,7 +11,7 @@ import gc
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -57,12 +57,20 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int,
     is called once, while they work (or first, when the job runs in this process).
 
     An exception raised by `function` or `meanwhile` is raised here, as in the serial loop."""
+    return list(iterate_in_workers(function, items, jobs, meanwhile))
+
+
+def iterate_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int,
+                       meanwhile: Callable[[], None] | None = None) -> Iterator[R]:
+    """`map_in_workers`, each result given as soon as its chunk is done: what this process does with
+    the first results is done while the workers make the next ones (iterate to the end)."""
     global _work
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         if meanwhile is not None:
             meanwhile()
-        return [function(item) for item in items]
+        yield from (function(item) for item in items)
+        return
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     log.debug("%d items in %d chunks on %d workers", len(items), len(bounds), workers)
@@ -80,10 +88,8 @@ def map_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int,
             parts = pool.map(_run_chunk, bounds)  # every chunk handed out, the workers forked
             if meanwhile is not None:
                 meanwhile()
-            results: list[R] = []
             for part in parts:
-                results.extend(part)
-            return results
+                yield from part
     finally:
         _work = None
         if freezing:
