@@ -384,3 +384,17 @@ def test_a_new_process_reuses_what_an_earlier_one_parsed_and_rendered(tmp_path: 
     # Keys and cached articles must not depend on the process (a hash cached in a pickled article did):
     # the same pages as in one process (see test_one_body_edit_rerenders_only_the_pages_that_show_it).
     assert build_in_a_new_process(root, hash_seed=2) == {"parsed": 1, "rendered": 4}
+
+
+@pytest.mark.parametrize("variables", [999, 32766])
+def test_articles_are_stored_whole_whatever_sqlite_allows_in_one_statement(tmp_path: Path, variables: int) -> None:
+    """Entries go in by the thousand rows per INSERT, fewer where SQLite takes fewer values (999
+    before 3.32): 2,345 entries, with one left over after the full statements, are all stored."""
+    store = cache.Cache(tmp_path / "cache")
+    store.db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
+    entries = {f"key-{n}": cache.pack(f"article {n}") for n in range(2345)}
+    store.put_articles(entries, keep=set(entries))
+    store.wait()
+    assert store.articles(entries) == {key: f"article {n}" for n, key in enumerate(entries)}
+    assert not store.broken
+    store.close()
