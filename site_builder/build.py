@@ -238,14 +238,19 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
     # render: only the pages whose key changed since the files in the output folder were written.
     env, context = incremental.environment(options.project, site.config)
     reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs, reuse.stage)
-    outputs = render(site, env, reuse.renderer)
+    reviewed: list[tuple[frozenset[str], list[Problem]]] = []
+
+    def review_site(files: list[str]) -> None:  # while the pages are rendered (by workers)
+        paths = site_paths(files)
+        reviewed.append((paths, review(site, paths, registry, link_severity)))
+
+    outputs = render(site, env, reuse.renderer, review_site)
     reuse.clock.lap("render")
     check_outputs(outputs)
     if options.search:
         search.check_outputs(outputs)
-    paths = site_paths(outputs)
-    return Prepared(site, registry, env, context, outputs, paths,
-                    [*left_out, *review(site, paths, registry, link_severity)], found)
+    (paths, found_problems), = reviewed
+    return Prepared(site, registry, env, context, outputs, paths, [*left_out, *found_problems], found)
 
 
 def load_site(options: BuildOptions,

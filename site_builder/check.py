@@ -17,7 +17,6 @@ from urllib.parse import unquote
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, sort_problems
 from site_builder.model import Article, Site
-from site_builder.render import OutputFile
 from site_builder.tags import TagRegistry
 
 log = logging.getLogger(__name__)
@@ -46,13 +45,13 @@ def promote(warnings: Iterable[Problem]) -> list[Problem]:
             if w.severity == "warning" else w for w in warnings]
 
 
-def site_paths(outputs: Iterable[OutputFile]) -> frozenset[str]:
+def site_paths(files: Iterable[str]) -> frozenset[str]:
     """Every site-relative path a link may name: each file, and each folder that has an index."""
     paths: set[str] = set()
-    for out in outputs:
-        paths.add(out.path)
-        if out.path == "index.html" or out.path.endswith("/index.html"):
-            folder = out.path[: -len("index.html")]
+    for path in files:
+        paths.add(path)
+        if path == "index.html" or path.endswith("/index.html"):
+            folder = path[: -len("index.html")]
             paths.update((folder, folder.rstrip("/")))
     return frozenset(paths)
 

@@ -187,8 +187,11 @@ PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage], Callable[[], N
 calling the given function once meanwhile (while workers render, if there are any)."""
 
 
-def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | None = None) -> list[OutputFile]:
-    """Every page of the site, rendered; raises BuildError naming the template on failure."""
+def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | None = None,
+           meanwhile: Callable[[list[str]], None] | None = None) -> list[OutputFile]:
+    """Every page of the site, rendered; raises BuildError naming the template on failure.
+
+    `meanwhile` is given the path of every file the site will have, while the pages are rendered."""
     pages = list(views.pages(site))
     others: list[OutputFile] = []
 
@@ -198,6 +201,8 @@ def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | Non
         others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
         others.extend(theme_assets())
         others.extend(static_files(site.config.root))
+        if meanwhile is not None:
+            meanwhile([*(urls.output_file(page.path) for page in pages), *(other.path for other in others)])
 
     outputs = (render_pages or render_each)(env, pages, other_files)
     return outputs + others
