@@ -233,12 +233,19 @@ class ArticlePage:
     path: str
     source: str
     modified: datetime
-    canonical: str
-    alternates: tuple[Link, ...]
-    """What the sitemap needs, the same as the view's (`make_chrome` uses `alternates` too)."""
     config: SiteConfig
     inputs: tuple[Article, OwnLabels]
     in_sitemap: bool = True
+
+    @property
+    def canonical(self) -> str:
+        return urls.absolute(self.config, self.path)
+
+    @property
+    def alternates(self) -> tuple[Link, ...]:
+        """What the sitemap needs, the same as the view's: made when asked (by the sitemap, while the
+        workers render), not for every article when its page is planned."""
+        return alternates(self.config, self.path, article_versions(self.inputs[0]))
 
     def page(self) -> Page:
         return _article_page(self.config, *self.inputs)
@@ -336,9 +343,7 @@ OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 @lru_cache(maxsize=MEMO_SIZE)
 def _article_plan(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> ArticlePage:
-    return ArticlePage("article.html", article.path, article.source, article.modified,
-                       urls.absolute(cfg, article.path), alternates(cfg, article.path, article_versions(article)),
-                       cfg, (article, own_labels))
+    return ArticlePage("article.html", article.path, article.source, article.modified, cfg, (article, own_labels))
 
 
 def article_versions(article: Article) -> dict[str, str]:
