@@ -251,7 +251,7 @@ def forget() -> None:
         memo.cache_clear()
 
 
-MEMOS = (views._article_plan, views._article_page, views._list_page, views.card, linked, feeds.atom_xml,
+MEMOS = (views._article_plan, views._article_page, views._list_page, views.card, views.dated, linked, feeds.atom_xml,
          sitemap.url_entry, link_path)
 """The memoized functions that keep a build's records for the next build of the process."""
 

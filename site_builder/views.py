@@ -612,6 +612,7 @@ def card(cfg: SiteConfig, article: Article) -> Card:
     )
 
 
+@lru_cache(maxsize=MEMO_SIZE)  # an article's date is on its card (planned first) and on its page
 def dated(moment: datetime, cfg: SiteConfig, lang: str) -> Dated:
     """A date for `<time>`: machine-readable ISO and the localized text."""
     local = moment.astimezone(cfg.tzinfo)
