@@ -136,10 +136,20 @@ def read_file_source(rel: str, path: str, size: int, max_bytes: int | None) -> t
     if max_bytes is not None and size > max_bytes:
         return None, oversize_problem(rel, size, max_bytes)
     try:
-        with open(path, "rb") as handle:
-            return Source(rel, handle.read()), None
+        # Plain system calls: half the time of a Python file object (its buffer, its fstat).
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            data = os.read(handle, size + 1)  # the whole file in one call, unless it grew since
+            if len(data) > size:
+                parts = [data]
+                while part := os.read(handle, 1 << 20):
+                    parts.append(part)
+                data = b"".join(parts)
+        finally:
+            os.close(handle)
     except OSError as exc:
         return None, unreadable_problem(rel, exc)
+    return Source(rel, data), None
 
 
 def unreadable_problem(rel: str, exc: OSError) -> Problem:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content import FrontMatterError, Source, decode
+from site_builder.content import FrontMatterError, Source, decode, read_file_source
 from site_builder.errors import SiteError
 from tests.helpers import article, build_site, make_site, tree_digest
 
@@ -148,3 +148,16 @@ def test_text_near_control_characters_is_accepted() -> None:
     """Tabs, line ends, and the characters whose UTF-8 bytes start as U+FFFE's (U+F000–U+FFFD) pass."""
     text = "---\ntitle: x\n---\n\tÉté\r\n\ufffd \uf000 \ufeff ok\r"
     assert decode(Source("a.fr.md", text.encode())) == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@pytest.mark.parametrize("told", [0, 1, 99_999, 100_000, 100_001, 3_000_000])
+def test_a_file_is_read_whole_whatever_size_it_was_said_to_have(tmp_path: Path, told: int) -> None:
+    """`read_file_source` reads the size its caller saw in one call: a file that grew or shrank since
+    is still read whole; a folder in its place is reported unreadable."""
+    data = bytes(range(256)) * 400 + b"end"  # 102,403 bytes: more than one read of 64 KiB
+    (tmp_path / "a.md").write_bytes(data)
+    source, problem = read_file_source("a.md", str(tmp_path / "a.md"), told, None)
+    assert problem is None and source is not None and source.data == data
+    (tmp_path / "d.md").mkdir()
+    source, problem = read_file_source("d.md", str(tmp_path / "d.md"), told, None)
+    assert source is None and problem is not None and "cannot be read" in problem.message
