@@ -133,15 +133,23 @@ def heading_slug(text: str) -> str:
     python-slugify's, made here without it for the headings that are ASCII once their accents are
     dropped (nearly all, in French and English): its pipeline is a dozen passes over the text,
     half the time it takes to give an article's headings their ids. A test compares the two."""
+    slug = ascii_slug(text)
+    return (slugify(text, backend=TRANSLITERATION) if slug is None else slug) or "section"
+
+
+def ascii_slug(text: str) -> str | None:
+    """python-slugify's slug of `text` (with TRANSLITERATION), or None where only slugify can say:
+    for text that is not ASCII once its accents are dropped (other scripts and signs), or that holds
+    an HTML entity. Tests compare the two."""
     plain = text.replace("'", "-")  # slugify's first step: an apostrophe separates words
     if not plain.isascii():
         # NFKD splits a letter from its accents, which transliteration then drops (U+0300–U+034E)
         plain = COMBINING_ACCENTS.sub("", unicodedata.normalize("NFKD", plain))
-    if not plain.isascii() or "&" in plain:  # other scripts and signs, HTML entities: slugify's own
-        return slugify(text, backend=TRANSLITERATION) or "section"
+    if not plain.isascii() or "&" in plain:
+        return None
     # an apostrophe NFKD made is dropped; a comma between digits too (`1,000` → `1000`)
     plain = DIGIT_COMMA.sub("", plain.lower().replace("'", ""))
-    return DASHES.sub("-", NOT_SLUG.sub("-", plain)).strip("-") or "section"
+    return DASHES.sub("-", NOT_SLUG.sub("-", plain)).strip("-")
 
 
 def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 
 import markdown_it_pyrs
@@ -18,6 +19,7 @@ from slugify import slugify
 from site_builder import markdown
 from site_builder.markdown import MarkdownError, render_markdown
 from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
+from site_builder.parse import make_slug
 
 ORDINARY = [
     "Un *premier* paragraphe avec **du gras**, `du code` et [un lien](/fr/2024/11/x/ \"titre\").\n\n"
@@ -192,3 +194,19 @@ def test_heading_slug_is_python_slugify(text: str) -> None:
     """`heading_slug` makes the ids of ASCII text (once accents are dropped) without python-slugify:
     the same ids, whatever the text."""
     assert markdown.heading_slug(text) == (slugify(text, backend=markdown.TRANSLITERATION) or "section")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(HEADING_CHARACTERS, max_size=120))
+@example("Défense européenne")
+@example("a" * 79)
+@example("a" * 80)
+@example("word " * 16 + "x")
+@example("article-001026-difficiles-sante-selon")
+def test_url_slugs_are_python_slugify(text: str) -> None:
+    """`parse.make_slug` (articles' and tags' URL slugs, at most 80 characters, cut at a word's end)
+    makes the slugs of ASCII text (once accents are dropped) without python-slugify: the same slugs."""
+    make_slug.cache_clear()
+    expected = slugify(unicodedata.normalize("NFC", text), max_length=80, word_boundary=True,
+                       backend=markdown.TRANSLITERATION)
+    assert make_slug(text) == expected
