@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -136,20 +137,56 @@ def read_file_source(rel: str, path: str, size: int, max_bytes: int | None) -> t
     if max_bytes is not None and size > max_bytes:
         return None, oversize_problem(rel, size, max_bytes)
     try:
-        # Plain system calls: half the time of a Python file object (its buffer, its fstat).
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        handle = os.open(path, READ_FLAGS)
         try:
-            data = os.read(handle, size + 1)  # the whole file in one call, unless it grew since
-            if len(data) > size:
-                parts = [data]
-                while part := os.read(handle, 1 << 20):
-                    parts.append(part)
-                data = b"".join(parts)
+            data = _read_all(handle, size)
         finally:
             os.close(handle)
     except OSError as exc:
         return None, unreadable_problem(rel, exc)
     return Source(rel, data), None
+
+
+def read_unseen_source(root: Path, rel: str, path: str,
+                       max_bytes: int | None) -> tuple[Source | None, Problem | None, os.stat_result | None]:
+    """`read_source` for a file nothing has looked at yet (a first build's workers read every
+    article): its stat, returned, is the opened file's. A link is left to `read_source`, which
+    refuses one that leads out of the project; its stat is its target's."""
+    try:
+        handle = os.open(path, READ_FLAGS | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EMLINK):  # (what opening a link without following it says)
+            return None, unreadable_problem(rel, exc), None
+        source, problem = read_source(root, Path(path), max_bytes)
+        try:
+            return source, problem, os.stat(path) if source else None
+        except OSError as again:
+            return None, unreadable_problem(rel, again), None
+    try:
+        stat = os.fstat(handle)
+        if max_bytes is not None and stat.st_size > max_bytes:
+            return None, oversize_problem(rel, stat.st_size, max_bytes), None
+        data = _read_all(handle, stat.st_size)
+    except OSError as exc:
+        return None, unreadable_problem(rel, exc), None
+    finally:
+        os.close(handle)
+    return Source(rel, data), None, stat
+
+
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+"""Articles are read with plain system calls: half the time of a Python file object (its buffer, its fstat)."""
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """The bytes of an open file of `size` bytes, in one call unless it grew since its size was taken."""
+    data = os.read(handle, size + 1)
+    if len(data) > size:
+        parts = [data]
+        while part := os.read(handle, 1 << 20):
+            parts.append(part)
+        data = b"".join(parts)
+    return data
 
 
 def unreadable_problem(rel: str, exc: OSError) -> Problem:

@@ -40,7 +40,7 @@ from site_builder.cache import (
 )
 from site_builder.check import link_path
 from site_builder.config import SiteConfig
-from site_builder.content import Source, find_sources, find_sources_again, read_file_source
+from site_builder.content import Source, find_sources, find_sources_again, read_file_source, read_unseen_source
 from site_builder.content import read_source as content_read_source
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
@@ -106,12 +106,13 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     parse = partial(_parse, config=config, context=context, packed=cache is not None)
     work = [Work(source.rel, source.data, keys[source.rel]) for source in misses] + unread
     parsed = 0
-    for item, (source_digest, key, result) in zip(work, iterate_in_workers(parse, work, jobs), strict=True):
+    for item, (source_digest, key, result, seen) in zip(work, iterate_in_workers(parse, work, jobs), strict=True):
         if item.data is None:  # read by the worker: known now (unless it could not be read)
-            if source_digest is None:
+            if source_digest is None or seen is None:
                 problems.extend(result)  # type: ignore[arg-type]
                 continue
-            records[item.rel] = SourceRecord(item.stat, source_digest, item.read_at)
+            stat, read_at = seen
+            records[item.rel] = SourceRecord(stat, source_digest, read_at)
             keys[item.rel] = key
         parsed += 1
         if isinstance(result, list):
@@ -173,9 +174,6 @@ class Work(NamedTuple):
     key: str = ""
     """Its cache key; '' when the worker makes it from the bytes it reads."""
     path: str = ""
-    size: int = 0
-    stat: Stat = (0, 0, 0, 0)
-    read_at: int = 0
 
 
 def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, SourceRecord], problems: list[Problem],
@@ -184,12 +182,16 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
     """Each usable file's record (stat and digest), and the bytes of those that had to be read;
     the others (links out of the project, too large, unreadable) are reported as `load_sources` does.
     Given what `changed`, the others' records are taken as they are, without a look at the files.
-    Unless `read`, plain files are not read but returned as work, for the workers to read."""
+    Unless `read` (a first build's: nothing is known), files are not even looked at but returned
+    as work, for the workers to read (and stat: 0.1 s of a serial start for 10,000 articles)."""
     records: dict[str, SourceRecord] = {}
     fresh: dict[str, bytes] = {}
     unread: list[Work] = []
     for path in paths:
         text, rel = str(path), _rel(config, path)
+        if not read:
+            unread.append(Work(rel, None, path=text))
+            continue
         record = known.get(rel)
         if record is not None and changed is not None and rel not in changed:
             records[rel] = record
@@ -203,9 +205,6 @@ def _read_changed(config: SiteConfig, paths: list[Path], known: dict[str, Source
             link, stat = False, None
         if record is not None and stat is not None and not link and record.still_valid(stat):
             records[rel] = record
-            continue
-        if stat is not None and not link and not read:
-            unread.append(Work(rel, None, path=text, size=st.st_size, stat=stat, read_at=read_at))
             continue
         if stat is not None and not link:  # a plain file (most): read without looking at it again
             source, problem = read_file_source(rel, text, st.st_size, config.max_article_bytes)
@@ -257,24 +256,26 @@ MEMOS = (views._article_plan, views._article_page, views._list_page, views.card,
 
 
 def _parse(work: Work, config: SiteConfig, context: str,
-           packed: bool) -> tuple[str | None, str, Article | bytes | list[Problem]]:
+           packed: bool) -> tuple[str | None, str, Article | bytes | list[Problem], tuple[Stat, int] | None]:
     """The article with its cache key as fingerprint (as its cache entry, `packed`: the worker that
     parsed it pays for pickling it once, and the parent stores those bytes as they are), or its
-    problems; with the digest of the bytes and the key, when the worker read the file."""
-    source_digest, key = None, work.key
+    problems; when the worker read the file, with the digest of its bytes, the key, and the file's
+    stat and when it was read (see `SourceRecord`)."""
+    source_digest, key, seen = None, work.key, None
     if work.data is None:
-        source, problem = read_file_source(work.rel, work.path, work.size, config.max_article_bytes)
-        if source is None:
-            return None, key, [problem] if problem else []
-        source_digest = digest(source.data)
+        read_at = now_ns()
+        source, problem, stat = read_unseen_source(config.root, work.rel, work.path, config.max_article_bytes)
+        if source is None or stat is None:
+            return None, key, [problem] if problem else [], None
+        source_digest, seen = digest(source.data), (file_stat(stat), read_at)
         key = _article_key(context, work.rel, source_digest)
     else:
         source = Source(work.rel, work.data)
     try:
         article = parse_article(source, config, fingerprint=key)
     except ContentError as exc:
-        return source_digest, key, exc.problems
-    return source_digest, key, pack(article) if packed else article
+        return source_digest, key, exc.problems, seen
+    return source_digest, key, pack(article) if packed else article, seen
 
 
 # --- pages ---------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from site_builder.content import FrontMatterError, Source, decode, read_file_source
+from site_builder.content import FrontMatterError, Source, decode, read_file_source, read_source, read_unseen_source
 from site_builder.errors import SiteError
 from tests.helpers import article, build_site, make_site, tree_digest
 
@@ -161,3 +162,37 @@ def test_a_file_is_read_whole_whatever_size_it_was_said_to_have(tmp_path: Path, 
     (tmp_path / "d.md").mkdir()
     source, problem = read_file_source("d.md", str(tmp_path / "d.md"), told, None)
     assert source is None and problem is not None and "cannot be read" in problem.message
+
+
+def test_a_first_builds_worker_reads_and_stats_each_file_as_the_parent_would(tmp_path: Path) -> None:
+    """`read_unseen_source` (nothing looked at the file before): a plain file with its own stat, a link
+    inside the project with its target's, a link out of it refused, a folder or a file too large
+    reported; the same problems as `read_source`."""
+    root, outside = tmp_path / "project", tmp_path / "elsewhere.md"
+    (root / "content").mkdir(parents=True)
+    (root / "content" / "a.md").write_bytes(b"plain")
+    (root / "content" / "in.md").symlink_to(root / "content" / "a.md")
+    outside.write_bytes(b"outside")
+    (root / "content" / "out.md").symlink_to(outside)
+    (root / "content" / "dir.md").mkdir()
+    (root / "content" / "big.md").write_bytes(b"x" * 101)
+
+    def read(name: str, limit: int | None = None):  # type: ignore[no-untyped-def]
+        path = root / "content" / name
+        unseen = read_unseen_source(root, f"content/{name}", str(path), limit)
+        seen = read_source(root, path, limit)
+        assert unseen[:2] == seen or (unseen[0] is None and seen[0] is None and str(unseen[1]) == str(seen[1]))
+        return unseen
+
+    source, problem, stat = read("a.md")
+    assert source is not None and source.data == b"plain" and problem is None
+    assert stat is not None and stat.st_ino == os.stat(root / "content" / "a.md").st_ino
+    source, problem, stat = read("in.md")
+    assert source is not None and source.data == b"plain" and stat is not None
+    assert stat.st_ino == os.stat(root / "content" / "a.md").st_ino
+    source, problem, stat = read("out.md")
+    assert source is None and stat is None and problem is not None and "outside the project" in problem.message
+    source, problem, stat = read("dir.md")
+    assert source is None and problem is not None and "cannot be read" in problem.message
+    source, problem, stat = read("big.md", 100)
+    assert source is None and problem is not None and "over the limit of 100 bytes" in problem.message
