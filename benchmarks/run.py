@@ -54,6 +54,11 @@ def main() -> None:
         os._exit(0)  # as the command line does (cli.program): no freeing of every object at exit
     print(machine())
     print(f"load average before: {load()}")
+    # A benchmark run just before this one deleted its outputs at its end: on this machine's disk
+    # (ext4 mounted with `discard`) that keeps it busy for a minute or more, which a cold build
+    # started meanwhile measured as 1.5-2 s more (writes slowed in system time).
+    waited = settle(quiet_for=5.0, limit=600.0)
+    print(f"disk quiet after {waited:.0f} s")
     try:
         results = measure(args)
         if args.growth:
@@ -157,12 +162,14 @@ def empty_trash() -> None:
     TRASH.clear()
 
 
-def settle(quiet_for: float = 1.0, limit: float = 20.0) -> None:
-    """Flush and wait until the disks have been idle for `quiet_for` seconds: deleting the last
+def settle(quiet_for: float = 1.0, limit: float = 20.0) -> float:
+    """Flush and wait until the disks have been idle (no read, write or discard: /proc/diskstats)
+    for `quiet_for` seconds, at most `limit` seconds; return how long it waited. Deleting the last
     build's 13,000 files keeps an ext4 disk mounted with `discard` busy for seconds afterwards, which
     would otherwise be counted in the next build's writing."""
+    started = time.monotonic()
     os.sync()
-    deadline = time.monotonic() + limit
+    deadline = started + limit
     last = disk_counters()
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
@@ -171,7 +178,8 @@ def settle(quiet_for: float = 1.0, limit: float = 20.0) -> None:
         if now != last:
             last, quiet_since = now, time.monotonic()
         elif time.monotonic() - quiet_since >= quiet_for:
-            return
+            break
+    return time.monotonic() - started
 
 
 def disk_counters() -> str:
