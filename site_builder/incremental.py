@@ -361,7 +361,7 @@ def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:
     if isinstance(page, views.ListPage):
         *head, chunk, pagination = page.inputs
         if all(article.fingerprint for article in chunk):  # a card shows its article's tags, not its translations
-            return (page.template, value_bytes((*_plain(head), *_plain((pagination,)),
+            return (page.template, value_bytes((*_plain((*head, pagination)),
                                                 tuple(_fields(article.tags) for article in chunk))),
                     *(article.fingerprint for article in chunk))
         return (value_bytes(page.page()),)

@@ -43,8 +43,8 @@ NOT_NESTING = frozenset({
 # same whether or not `unidecode` happens to be installed.
 TRANSLITERATION: Final = "text-unidecode"
 
-# python-slugify's own patterns, for `heading_slug` (its `_legacy` module holds them; its pipeline
-# is frozen: "Do not change its behavior").
+# python-slugify's own patterns, for `ascii_slug` (heading ids and URL slugs; its `_legacy` module
+# holds them, and its pipeline is frozen: "Do not change its behavior").
 COMBINING_ACCENTS = re.compile("[\u0300-\u034e]")
 """The combining marks that its transliteration (text-unidecode) drops."""
 DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
