@@ -387,9 +387,26 @@ _SCALAR_CONSTRUCTORS = {tag: yaml.SafeLoader.yaml_constructors[tag]
 
 def _check_depth(header: str, first_line: int) -> None:
     """Refuse lists and mappings nested deeper than MAX_YAML_DEPTH, reading events lazily so that a
-    hostile header is refused after a few dozen events, long before libyaml could crash on it."""
+    hostile header is refused after a few dozen events, long before libyaml could crash on it.
+
+    The parser may refuse such a header itself before our count gets there: libyaml (in PyYAML's
+    wheels from 6.0.4) scans far ahead and stops at 1,000 levels, in its own words. Then the
+    pure-Python parser, which reads lazily and has no cap of its own, decides: too deep is refused
+    with our message, whatever PyYAML says; any other error is left for the full load to report."""
+    try:
+        _refuse_deep(header, first_line, _Loader)
+    except yaml.YAMLError:
+        if _Loader is yaml.SafeLoader:
+            return
+        try:
+            _refuse_deep(header, first_line, yaml.SafeLoader)
+        except yaml.YAMLError:
+            return
+
+
+def _refuse_deep(header: str, first_line: int, loader: type) -> None:
     depth = 0
-    for event in yaml.parse(header, Loader=_Loader):
+    for event in yaml.parse(header, Loader=loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_YAML_DEPTH:
