@@ -1,23 +1,46 @@
-# Two entry points: `make build` and `make test`. Each sets up its own virtual environment.
+# Two entry points: `make build` and `make test`. Each sets up its own virtual environment, with
+# exactly the versions locked in uv.lock (`make lock` re-resolves them: see the README).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Test tools from npm: the Nu Html Checker (vnu.jar, run with Java) and axe-core (accessibility
-# rules run inside Chromium).
+# Tools that are not Python packages of the project live here: uv (which installs the lock), and
+# from npm the Nu Html Checker (vnu.jar, run with Java) and axe-core (accessibility rules run inside
+# Chromium).
 TOOLS ?= .tools
+UV := $(TOOLS)/uv/bin/uv
 VNU_VERSION := 26.9.27
 AXE_VERSION := 4.14.1
 VNU_STAMP := $(TOOLS)/.vnu-$(VNU_VERSION)-axe-$(AXE_VERSION)
 
-.PHONY: build test setup golden bench clean
+# uv uses the Python given here, never one of its own downloads, and installs into $(VENV).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+UV_PYTHON := --python $(PYTHON)
+
+.PHONY: build test setup lock golden bench clean
 
 setup: $(STAMP) $(VNU_STAMP)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# uv itself, pinned with its hashes (the one thing installed before the lock can be read).
+$(UV): tools/uv-requirements.txt
+	rm -rf $(TOOLS)/uv
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r tools/uv-requirements.txt
+
+# Exactly what uv.lock says (--frozen: the lock is read, never changed; anything else in the
+# environment is removed), the project itself in editable mode. An environment made some other way
+# (by an older Makefile, with pip) is made again: uv keeps the packages such a one was seeded with.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	grep -qs '^uv = ' $(VENV)/pyvenv.cfg || rm -rf $(VENV)
+	$(UV) sync --frozen --extra test $(UV_PYTHON) --quiet
 	touch $(STAMP)
+
+# Upgrades are deliberate: re-resolve to the newest versions pyproject.toml allows, rewrite uv.lock,
+# then run `make test` and commit the lock with what changed.
+lock: $(UV)
+	$(UV) lock --upgrade $(UV_PYTHON)
 
 # Without npm the HTML checker tests skip (and fail under CI=true, where .ci/run installs npm).
 $(VNU_STAMP):

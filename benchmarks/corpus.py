@@ -1,13 +1,20 @@
 """A deterministic synthetic bilingual corpus for the benchmark: N French/English article pairs.
 
+    python benchmarks/corpus.py FOLDER [--pairs 300] [--seed 6]
+
+writes a project (site.toml, content/tags.toml, content/articles/…) that `site-builder build FOLDER`
+builds; `benchmarks/run.py` makes its corpora the same way.
+
 Each article has about 700 words with headings, lists, links, quotes and emphasis, 1–4 tags out of
 20 (registered in `content/tags.toml`) and a date spread over ten years. The same `pairs` and
 `seed` always give the same bytes."""
 
 from __future__ import annotations
 
+import argparse
 import random
 import shutil
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -165,7 +172,7 @@ def generate(folder: Path, pairs: int, seed: int = 6) -> list[Pair]:
     if marker.exists() and marker.read_text() == stamp:
         return planned
     if folder.exists():
-        shutil.rmtree(folder)
+        shutil.rmtree(folder)  # an older or partial corpus (see `main` for folders that are not one)
     (folder / "content").mkdir(parents=True)
     (folder / "site.toml").write_text(SITE_TOML, encoding="utf-8")
     (folder / "content" / "tags.toml").write_text(registry_text(), encoding="utf-8")
@@ -176,3 +183,27 @@ def generate(folder: Path, pairs: int, seed: int = 6) -> list[Pair]:
             path.write_text(article_text(pair, lang, planned), encoding="utf-8")
     marker.write_text(stamp)
     return planned
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: write a corpus into a folder that is new, empty, or an earlier corpus."""
+    parser = argparse.ArgumentParser(description="Write a synthetic bilingual news archive (a site-builder "
+                                     "project) of PAIRS French/English article pairs into FOLDER.")
+    parser.add_argument("folder", type=Path, help="where to write the project (new, empty, or an earlier corpus)")
+    parser.add_argument("--pairs", type=int, default=300, help="article pairs (default: 300)")
+    parser.add_argument("--seed", type=int, default=6, help="random seed; the same pairs and seed give the same bytes")
+    args = parser.parse_args(argv)
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
+    folder: Path = args.folder
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / ".corpus").exists())):
+        print(f"{folder}: exists and is not a corpus made by this script: choose a new or empty folder "
+              "(nothing was written)", file=sys.stderr)
+        return 1
+    generate(folder, args.pairs, args.seed)
+    print(f"{folder}: {args.pairs} pairs ({2 * args.pairs} articles); build it with `site-builder build {folder}`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

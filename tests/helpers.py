@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import signal
 import textwrap
 
 # A fixed "now" so that tests never depend on the clock.
@@ -44,3 +45,12 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """Relative path → sha256 of every file under `folder`."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def default_signals() -> None:
+    """`preexec_fn` for a process a test starts and then signals: Ctrl-C, kill and hang-up get their
+    default behaviour in it, whatever the suite inherited (a script's background job, `make test &`,
+    starts with SIGINT ignored, `nohup` with SIGHUP ignored, and a child keeps both across exec)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())

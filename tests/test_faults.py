@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from site_builder import render, write
 from site_builder.cli import main
 from site_builder.errors import BuildError, SiteError
-from tests.helpers import article, build_site, make_site, tree_digest
+from tests.helpers import article, build_site, default_signals, make_site, tree_digest
 
 FAIL_AT = 57
 
@@ -163,7 +163,7 @@ def interrupted_cli_build(tmp_path: Path, where: str) -> subprocess.CompletedPro
     script = tmp_path / "pausing_build.py"
     script.write_text(PAUSING_BUILD)
     process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "site"), where],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "paused"
     process.send_signal(signal.SIGINT)

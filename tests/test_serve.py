@@ -20,7 +20,7 @@ import pytest
 from site_builder.errors import SiteError
 from site_builder.serve import OVERLAY_ID, Preview, ServeOptions, serve
 from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
-from tests.helpers import article, build_site, make_site
+from tests.helpers import article, build_site, default_signals, make_site
 
 A = "content/articles/2024/11/a.fr.md"
 A_URL = "/fr/2024/11/a/"
@@ -317,7 +317,8 @@ def test_ctrl_c_kill_or_a_closed_terminal_stops_the_server_cleanly(tmp_path: Pat
     temporary = tmp_path / "tmp"  # where the preview builds: left empty
     temporary.mkdir()
     command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(temporary)})
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(temporary)},
+                               preexec_fn=default_signals)
     lines: queue.Queue[str] = queue.Queue()
     def read() -> None:
         assert process.stderr is not None

@@ -1,5 +1,6 @@
-"""The GitHub Pages workflow lints clean, matches GitHub's schema, and its build command builds the
-demo archive for a project-site URL."""
+"""The workflows lint clean and match GitHub's schema; the Pages one installs the locked versions and
+its build command builds the demo archive for a project-site URL; the weekly one tests the newest
+versions the ranges allow."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from site_builder.cache import CACHE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/pages.yml"
+NEWEST = ROOT / ".github/workflows/newest-dependencies.yml"
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
 
 
@@ -28,9 +31,9 @@ def tool(name: str) -> str:
     return found
 
 
-def load() -> dict:
+def load(workflow: Path = WORKFLOW) -> dict:
     # PyYAML reads the bare key `on` as True; the workflow's triggers are under either.
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data = yaml.safe_load(workflow.read_text(encoding="utf-8"))
     data["on"] = data.pop(True, data.get("on"))
     return data
 
@@ -39,14 +42,20 @@ def steps(data: dict, job: str) -> list[dict]:
     return data["jobs"][job]["steps"]
 
 
-def test_workflow_passes_actionlint() -> None:
-    result = subprocess.run([tool("actionlint"), "-no-color", str(WORKFLOW)],
+def test_both_workflows_are_there() -> None:
+    assert WORKFLOW in WORKFLOWS and NEWEST in WORKFLOWS
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_passes_actionlint(workflow: Path) -> None:
+    result = subprocess.run([tool("actionlint"), "-no-color", str(workflow)],
                             capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_workflow_matches_githubs_schema() -> None:
-    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_githubs_schema(workflow: Path) -> None:
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -117,3 +126,26 @@ def test_workflow_build_command_builds_the_demo_for_a_project_site(tmp_path: Pat
     site = project / upload["with"]["path"]
     assert (site / "index.html").is_file()
     assert 'href="/archive/assets/style.css"' in (site / "fr/index.html").read_text(encoding="utf-8")
+
+
+def test_pages_installs_the_locked_versions_before_building() -> None:
+    data = load()
+    [install] = [s for s in steps(data, "build") if "uv sync" in s.get("run", "")]
+    assert "--require-hashes -r tools/uv-requirements.txt" in install["run"]
+    assert "uv sync --frozen" in install["run"]
+    assert steps(data, "build").index(install) < steps(data, "build").index(build_step(data))
+
+
+def test_newest_dependencies_run_weekly_on_a_relocked_environment() -> None:
+    data = load(NEWEST)
+    [schedule] = data["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit() and minute.isdigit() and hour.isdigit()
+    assert "workflow_dispatch" in data["on"]
+    assert data["permissions"] == {"contents": "read"}
+    [job] = data["jobs"].values()
+    runs = [s.get("run", "") for s in job["steps"]]
+    relock = next(i for i, run in enumerate(runs) if run.strip() == "make lock")
+    suite = next(i for i, run in enumerate(runs) if run.strip() == "bash .ci/run")
+    assert relock < suite
+    assert not any("--frozen" in run for run in runs)
