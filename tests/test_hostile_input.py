@@ -16,7 +16,7 @@ from site_builder.config import SiteConfig
 from site_builder.content import Source
 from site_builder.errors import ContentError, SiteError
 from site_builder.markdown import MAX_HTML_DEPTH, MarkdownError, render_markdown
-from site_builder.parse import parse_article
+from site_builder.parse import MAX_TAGS_PER_ARTICLE, parse_article
 from tests.helpers import article, build_site, make_site
 
 A = "content/articles/a.fr.md"
@@ -136,6 +136,26 @@ def test_front_matter_nested_100000_deep_is_refused_without_crashing(shape: str)
                             timeout=HANG_GUARD)
     assert result.returncode == 0, result.stderr[-500:]
     assert "nests lists or mappings more than 32 levels deep" in result.stdout
+
+
+# --- tags ---------------------------------------------------------------------------------------------
+
+def tagged(count: int) -> str:
+    return article(tags="[" + ", ".join(f"Sujet {i}" for i in range(count)) + "]")
+
+
+def test_10000_tags_on_one_article_are_refused_before_any_page_is_made(tmp_path: Path) -> None:
+    make_site(tmp_path, {A: tagged(10_000)})
+    with no_hang(), pytest.raises(SiteError) as caught:
+        build_site(tmp_path)
+    assert str(caught.value) == f"{A}:4: 10,000 tags: at most 50 per article; keep the ones readers look for"
+    assert not (tmp_path / "public").exists()
+
+
+def test_an_article_may_have_as_many_tags_as_the_limit(tmp_path: Path) -> None:
+    make_site(tmp_path, {A: tagged(MAX_TAGS_PER_ARTICLE)})
+    build_site(tmp_path, search=False)
+    assert len(list((tmp_path / "public/fr/tags").glob("*/index.html"))) == MAX_TAGS_PER_ARTICLE
 
 
 # --- links ------------------------------------------------------------------------------------------
