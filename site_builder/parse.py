@@ -208,7 +208,8 @@ def _tags(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
         problem("tags", f"`tags` must be a list, e.g. `tags: [{value}]`, not `{value!r}`")
         return ()
     if len(value) > MAX_TAGS_PER_ARTICLE:
-        problem("tags", f"{len(value):,} tags: at most {MAX_TAGS_PER_ARTICLE} per article; keep the ones readers look for")
+        problem("tags", f"{len(value):,} tags: at most {MAX_TAGS_PER_ARTICLE} per article; "
+                "keep the ones readers look for")
         return ()
     result: dict[str, str] = {}
     for item in value:
