@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from site_builder.cli import main
 from site_builder.config import SiteConfig
 from site_builder.content import Source
 from site_builder.errors import ContentError, SiteError
@@ -136,6 +138,55 @@ def test_front_matter_nested_100000_deep_is_refused_without_crashing(shape: str)
                             timeout=HANG_GUARD)
     assert result.returncode == 0, result.stderr[-500:]
     assert "nests lists or mappings more than 32 levels deep" in result.stdout
+
+
+@pytest.mark.parametrize(("field", "line", "message"), [
+    ("extra: {n: " + "1" * 5_000 + "}", 3, "a number of 5,000 characters, more than the 100 a number may have"),
+    ("title: 0x" + "f" * 5_000, 2, "a number of 5,002 characters"),  # made, then unprintable
+    ("title: 1" + ":30" * 2_000, 2, "a number of 6,001 characters"),  # sexagesimal: 1:30:30…
+    ("extra: {n: 1." + "5" * 5_000 + "e+9999}", 3, "a number of 5,008 characters"),
+    ("? " + "1" * 5_000 + "\n: x", 3, "a key of 5,000 characters, more than the 100 a key may have"),
+    ("? " + "k" * 1_000_000 + "\n: x", 3, "a key of 1,000,000 characters"),
+    ("extra: {when: !!timestamp 2024-01-01}", 3, "the YAML tag `!!timestamp` is not allowed"),
+    ("extra: !!omap [a: 1]", 3, "the YAML tag `!!omap` is not allowed"),
+    ("extra: !!pairs [a: 1]", 3, "the YAML tag `!!pairs` is not allowed"),
+    ("extra: !local x", 3, "the YAML tag `!local` is not allowed"),
+    ("extra: {lead: &a x}", 3, "YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter"),
+    ("title: *Urgent", 2, "YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter"),
+])
+def test_hostile_scalars_tags_and_anchors_are_refused_where_they_are(tmp_path: Path, field: str, line: int,
+                                                                     message: str) -> None:
+    header = field if field.startswith("title") else f"title: T\n{field}"
+    text = f"---\n{header}\ndate: 2024-11-27\n---\n\nDu texte.\n"
+    with pytest.raises(ContentError) as caught:
+        parse_article(Source(A, text.encode()), config(tmp_path))
+    assert str(caught.value).startswith(f"{A}:{line}: {message}")
+    assert len(str(caught.value)) < 300
+
+
+def test_text_holding_bangs_ampersands_and_long_numbers_in_quotes_is_kept(tmp_path: Path) -> None:
+    text = ("---\ntitle: Attention ! R&D, Ça & là *vraiment*\ndate: 2024-11-27\n"
+            f"extra: {{n: '{'1' * 5_000}'}}\n---\n\nDu texte.\n")
+    made = parse_article(Source(A, text.encode()), config(tmp_path))
+    assert made.title == "Attention ! R&D, Ça & là *vraiment*" and made.extra["n"] == "1" * 5_000
+
+
+def test_a_value_of_the_wrong_kind_is_shown_shortened(tmp_path: Path) -> None:
+    text = "---\ntitle: [" + ", ".join(["1"] * 100_000) + "]\ndate: 2024-11-27\n---\n"
+    with pytest.raises(ContentError) as caught:
+        parse_article(Source(A, text.encode()), config(tmp_path))
+    assert str(caught.value).startswith(f"{A}:2: `title` must be text, not `[1, 1, 1, 1, 1, 1, ...]`: put it in quotes")
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("command", [["build"], ["build", "--keep-going"], ["check"]])
+def test_a_5000_digit_number_is_reported_without_a_traceback_by_every_command(tmp_path: Path,
+                                                                           command: list[str]) -> None:
+    make_site(tmp_path, {A: article(extra="{n: " + "1" * 5_000 + "}"), "content/articles/b.fr.md": article()})
+    result = CliRunner().invoke(main, [*command, str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert f"{A}:4: a number of 5,000 characters, more than the 100 a number may have" in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
 
 
 # --- tags ---------------------------------------------------------------------------------------------
