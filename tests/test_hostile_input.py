@@ -189,6 +189,18 @@ def test_a_5000_digit_number_is_reported_without_a_traceback_by_every_command(tm
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.parametrize(("file", "message"), [
+    ("site.toml", "site.toml: invalid TOML: a number has more than 4,300 digits: shorten it, or put it in quotes"),
+    ("content/tags.toml", "content/tags.toml: cannot be read as UTF-8 TOML: a number has more than 4,300 digits"),
+])
+def test_a_5000_digit_number_in_a_toml_file_is_reported_without_a_traceback(tmp_path: Path, file: str,
+                                                                         message: str) -> None:
+    make_site(tmp_path, {A: article(), file: "n = " + "1" * 5_000 + "\n"})
+    with pytest.raises(SiteError) as caught:
+        build_site(tmp_path)
+    assert str(caught.value).startswith(message)
+
+
 # --- tags ---------------------------------------------------------------------------------------------
 
 def tagged(count: int) -> str:
