@@ -147,8 +147,7 @@ def check_outputs(outputs: Sequence[OutputFile], indexed: bool = True) -> None:
     prefix = urls.search_bundle_root()
     problems = [Problem(out.source, None, "the search index is configured by site-builder, not by a Pagefind "
                         "settings file (Pagefind never reads one from the project): remove this file; what is "
-                        "indexed is set by the templates' `data-pagefind-…` attributes, and --no-search builds "
-                        "without an index")
+                        "indexed is set by the templates' `data-pagefind-…` attributes")
                 for out in outputs if out.path.casefold() in CONFIG_FILES]
     if indexed:
         problems += [Problem(out.source, None, f"writes {out.path}, inside the search index folder /{prefix}: "

@@ -207,7 +207,7 @@ def test_a_pagefind_settings_file_in_static_is_refused(tmp_path: Path, name: str
         assert str(caught.value) == (
             f"static/{name}: the search index is configured by site-builder, not by a Pagefind settings file "
             "(Pagefind never reads one from the project): remove this file; what is indexed is set by the "
-            "templates' `data-pagefind-…` attributes, and --no-search builds without an index")
+            "templates' `data-pagefind-…` attributes")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
     assert not (project / "public").exists()
 
