@@ -247,8 +247,7 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
     outputs = render(site, env, reuse.renderer, review_site)
     reuse.clock.lap("render")
     check_outputs(outputs)
-    if options.search:
-        search.check_outputs(outputs)
+    search.check_outputs(outputs, indexed=options.search)
     (paths, found_problems), = reviewed
     return Prepared(site, registry, env, context, outputs, paths, [*left_out, *found_problems], found)
 

@@ -154,10 +154,18 @@ def load_config(root: Path) -> SiteConfig:
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem("site.toml", None, f"not valid UTF-8 at byte {exc.start}")]) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long for Python to convert
         line = _toml_error_line(str(exc))
-        raise ConfigError([Problem("site.toml", line, f"invalid TOML: {exc}")]) from exc
+        raise ConfigError([Problem("site.toml", line, f"invalid TOML: {toml_reason(exc)}")]) from exc
     return parse_config(data, root, path, text)
+
+
+def toml_reason(exc: ValueError) -> str:
+    """What is wrong in a TOML file tomllib refused: its message, but for the integer it could not
+    convert (Python reads at most 4,300 digits), what to do about that."""
+    if type(exc) is ValueError:
+        return "a number has more than 4,300 digits: shorten it, or put it in quotes to make it text"
+    return str(exc)
 
 
 def parse_config(data: dict[str, Any], root: Path, path: Path | None, text: str) -> SiteConfig:

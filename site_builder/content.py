@@ -21,6 +21,15 @@ log = logging.getLogger(__name__)
 ARTICLES_DIR = Path("content") / "articles"
 MAX_YAML_DEPTH = 32
 """Deepest nesting of lists and mappings allowed in front matter; libyaml crashes on very deep input."""
+MAX_NUMBER_LENGTH = 100
+"""Longest number allowed in front matter, in characters. Python refuses to convert an integer of
+more than 4,300 digits (and a hexadecimal or `1:30:00` one of any size makes one it cannot print)."""
+MAX_KEY_LENGTH = 100
+"""Longest key allowed in front matter, in characters (keys are names such as `translation_key`)."""
+NODE_PROPERTY = re.compile(r"(?:^|[-?:,\[{])[ \t]*[!&*]", re.MULTILINE)
+"""Where a tag (`!x`), an anchor (`&x`) or an alias (`*x`) may be: at the start of a node, which only
+follows a line's indentation, an indicator (`- `, `? `, `: `) or a flow's `[`, `{` or `,`. Text that
+merely holds a `!` or `&` (`Attention !`, `R&D`) does not match."""
 # Characters that XML 1.0 (feeds, sitemaps) cannot carry at all, and that no writer means to type.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -285,15 +294,17 @@ ItemLines = dict[str, tuple[int, ...]]
 
 
 def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lines, ItemLines]:
-    """Load a YAML mapping safely; reject aliases, duplicate keys and non-mappings, with lines.
+    """Load a YAML mapping safely; reject tags, anchors and aliases, duplicate keys, keys and numbers
+    too long to be meant, and non-mappings, with lines.
 
     Returns the mapping, the line of each key, and the line of each item of every list value."""
     loader = _Loader(header)
     try:
         # Each list or mapping needs one of these characters at least: with no more of them than the
-        # depth allowed, the header cannot nest too deep, and the second parse is not needed.
-        if sum(map(header.count, "-:?[{")) > MAX_YAML_DEPTH:
-            _check_depth(header, first_line)
+        # depth allowed, the header cannot nest too deep; with no NODE_PROPERTY, it holds no tag,
+        # anchor or alias. Then the second parse is not needed.
+        if sum(map(header.count, "-:?[{")) > MAX_YAML_DEPTH or NODE_PROPERTY.search(header):
+            _check_events(header, first_line)
         node = loader.get_single_node()
         if node is None:
             return {}, {}, {}
@@ -339,8 +350,9 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
 
 def plain_mapping(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any] | None:
     """The mapping PyYAML would construct from `node`, made directly when the front matter is plain
-    (nearly always): text keys, each once, whose values are text, numbers, true/false/null, and
-    lists and mappings of them, no node twice (an alias). None for anything else. PyYAML's own
+    (nearly always): text keys, each once and short, whose values are text, numbers (not too long
+    to convert), true/false/null, and lists and mappings of them, no node twice (an alias). None
+    for anything else. PyYAML's own
     constructors build the generic way (a generator per list or mapping, merge keys looked for):
     this takes 23 µs of the 75 µs that loading a front matter takes. A test compares the two."""
     if type(node) is not yaml.MappingNode or node.tag != _MAP_TAG:
@@ -364,7 +376,7 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
         if tag == _STR_TAG:
             return node.value
         construct = _SCALAR_CONSTRUCTORS.get(tag)
-        if construct is None:
+        if construct is None or (tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_LENGTH):
             raise _NotPlain
         return construct(loader, node)
     if kind is yaml.SequenceNode and tag == _SEQ_TAG:
@@ -372,7 +384,8 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
     if kind is yaml.MappingNode and tag == _MAP_TAG:
         mapping = {}
         for key, value in node.value:
-            if type(key) is not yaml.ScalarNode or key.tag != _STR_TAG or key.value in mapping or id(key) in seen:
+            if (type(key) is not yaml.ScalarNode or key.tag != _STR_TAG or key.value in mapping or id(key) in seen
+                    or len(key.value) > MAX_KEY_LENGTH):
                 raise _NotPlain
             seen.add(id(key))
             mapping[key.value] = _plain(loader, value, seen)
@@ -383,38 +396,55 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
 _STR_TAG, _SEQ_TAG, _MAP_TAG = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
 _SCALAR_CONSTRUCTORS = {tag: yaml.SafeLoader.yaml_constructors[tag]
                         for tag in (f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float"))}
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
-def _check_depth(header: str, first_line: int) -> None:
-    """Refuse lists and mappings nested deeper than MAX_YAML_DEPTH, reading events lazily so that a
-    hostile header is refused after a few dozen events, long before libyaml could crash on it.
+def _check_events(header: str, first_line: int) -> None:
+    """Refuse YAML tags, anchors and aliases, and lists and mappings nested deeper than MAX_YAML_DEPTH,
+    reading events lazily: a hostile header is refused at its first offending event, long before
+    libyaml could crash on it or an alias bomb could grow.
 
-    The parser may refuse such a header itself before our count gets there: libyaml (in PyYAML's
+    The parser may refuse a deep header itself before our count gets there: libyaml (in PyYAML's
     wheels from 6.0.4) scans far ahead and stops at 1,000 levels, in its own words. Then the
-    pure-Python parser, which reads lazily and has no cap of its own, decides: too deep is refused
-    with our message, whatever PyYAML says; any other error is left for the full load to report."""
+    pure-Python parser, which reads lazily and has no cap of its own, decides: what we refuse is
+    refused with our message, whatever PyYAML says; any other error is left for the full load."""
     try:
-        _refuse_deep(header, first_line, _Loader)
+        _refuse_events(header, first_line, _Loader)
     except yaml.YAMLError:
         if _Loader is yaml.SafeLoader:
             return
         try:
-            _refuse_deep(header, first_line, yaml.SafeLoader)
+            _refuse_events(header, first_line, yaml.SafeLoader)
         except yaml.YAMLError:
             return
 
 
-def _refuse_deep(header: str, first_line: int, loader: type) -> None:
+def _refuse_events(header: str, first_line: int, loader: type) -> None:
     depth = 0
     for event in yaml.parse(header, Loader=loader):
+        line = first_line + (event.start_mark.line if event.start_mark else 0)
+        tag: str | None = getattr(event, "tag", None)
+        if tag is not None:
+            raise FrontMatterError(f"the YAML tag `{_shown_tag(tag)}` is not allowed: front matter holds only "
+                                   "text, numbers, true/false, lists and mappings, written without tags: remove "
+                                   "it, and write text in quotes (`title: \"2024\"`, `title: \"!\"`)", line)
+        if getattr(event, "anchor", None) is not None:  # (an alias event's anchor is the name it uses)
+            raise FrontMatterError("YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter: "
+                                   "write each value out in full (text that starts with `&` or `*` goes "
+                                   "in quotes)", line)
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_YAML_DEPTH:
                 raise FrontMatterError(f"the front matter nests lists or mappings more than "
-                                       f"{MAX_YAML_DEPTH} levels deep: flatten it",
-                                       first_line + (event.start_mark.line if event.start_mark else 0))
+                                       f"{MAX_YAML_DEPTH} levels deep: flatten it", line)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as written: `!!str` rather than `tag:yaml.org,2002:str`, at most 80 characters."""
+    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+    return shown if len(shown) <= 80 else shown[:79] + "…"
 
 
 def _check_strings(fields: dict[str, Any], lines: dict[str, int], first_line: int) -> None:
@@ -435,26 +465,40 @@ def _check_strings(fields: dict[str, Any], lines: dict[str, int], first_line: in
 
 
 def _check_node(node: yaml.Node, first_line: int) -> None:
-    """Refuse anchors/aliases (alias bombs) and duplicate keys before anything is constructed."""
+    """Refuse anchors/aliases (alias bombs), duplicate keys, and keys and numbers too long to be
+    meant (or for Python to convert), before anything is constructed."""
     seen: set[int] = set()
     stack = [node]
     while stack:
         current = stack.pop()
+        line = first_line + current.start_mark.line
         if id(current) in seen:
-            raise FrontMatterError("YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter",
-                                   first_line + current.start_mark.line)
+            raise FrontMatterError("YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter", line)
         seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             keys: set[str] = set()
             for key, value in current.value:
                 if isinstance(key, yaml.ScalarNode):
-                    if key.value in keys:
-                        raise FrontMatterError(f"duplicate key `{key.value}`: keep only one",
-                                               first_line + key.start_mark.line)
+                    _check_key(key, keys, first_line)
                     keys.add(key.value)
                 stack.extend((key, value))
         elif isinstance(current, yaml.SequenceNode):
             stack.extend(current.value)
+        elif current.tag in _NUMBER_TAGS and len(current.value) > MAX_NUMBER_LENGTH:
+            raise FrontMatterError(f"a number of {len(current.value):,} characters, more than the "
+                                   f"{MAX_NUMBER_LENGTH} a number may have in front matter: if it is text, "
+                                   "put it in quotes", line)
+
+
+def _check_key(key: yaml.ScalarNode, keys: set[str], first_line: int) -> None:
+    """Refuse a key met before in its mapping, or too long to be a key."""
+    line = first_line + key.start_mark.line
+    if len(key.value) > MAX_KEY_LENGTH:
+        raise FrontMatterError(f"a key of {len(key.value):,} characters, more than the {MAX_KEY_LENGTH} a "
+                               "key may have in front matter: keys are names such as `title`; put long text "
+                               "in a value (`key: text`)", line)
+    if key.value in keys:
+        raise FrontMatterError(f"duplicate key `{key.value}`: keep only one", line)
 
 
 def _node_kind(node: yaml.Node) -> str:

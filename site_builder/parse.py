@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import reprlib
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -29,6 +30,10 @@ KNOWN_KEYS = frozenset({
 })
 CORRECTION_KEYS = frozenset({"date", "text", "type"})
 SLUG_MAX_LENGTH = 80
+MAX_TAGS_PER_ARTICLE = 50
+"""Most tags one article may have. Each tag page lists the article with all its tags (its card, its
+feed entry), so one article's tags cost the square of their number: 2,000 tags wrote 1.1 GB. Fifty is
+what content systems allow (Contentstack: 50 per entry), well above what newsrooms use."""
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Names Windows refuses as files or folders: a slug must never be one.
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)})
@@ -109,6 +114,21 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
 
 
 Report = Callable[[str | None, str], None]
+SHOWN_LENGTH = 60
+"""Longest value a message shows, in characters: a message stays one readable line."""
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = SHOWN_LENGTH
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 6
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, shortened (`[1, 1, 1, 1, 1, 1, ...]`)."""
+    return _REPR.repr(value)
+
+
+def _cut(text: str) -> str:
+    """Text as a message shows it: at most SHOWN_LENGTH characters."""
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 1] + "…"
 
 
 def _text(fields: dict[str, Any], key: str, problem: Report, required: bool) -> str:
@@ -118,7 +138,7 @@ def _text(fields: dict[str, Any], key: str, problem: Report, required: bool) -> 
             problem(key if key in fields else None, f"`{key}` is missing: add `{key}: …` to the front matter")
         return ""
     if not isinstance(value, str):
-        problem(key, f"`{key}` must be text, not `{value!r}`: put it in quotes (`{key}: \"{value}\"`)")
+        problem(key, f"`{key}` must be text, not `{_shown(value)}`: put it in quotes (`{key}: \"{_cut(str(value))}\"`)")
         return ""
     text = unicodedata.normalize("NFC", value).strip()
     if required and not text:
@@ -134,7 +154,7 @@ def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, r
         return None
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if text is None or not DATE_SHAPE.match(text):
-        problem(key, f"`{key}` is `{value}`, not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+01:00")
+        problem(key, f"`{key}` is `{_cut(str(value))}`, not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+01:00")
         return None
     try:
         if len(text) == 10:
@@ -145,7 +165,7 @@ def _datetime(fields: dict[str, Any], key: str, tz: ZoneInfo, problem: Report, r
         moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
         moment.astimezone(UTC).astimezone(tz)  # years 1 and 9999 may not survive the move
     except (ValueError, OverflowError) as exc:
-        problem(key, f"`{key}` is `{value}`, which is not a real date ({exc})")
+        problem(key, f"`{key}` is `{_cut(str(value))}`, which is not a real date ({exc})")
         return None
     return moment
 
@@ -175,7 +195,7 @@ def _correction(item: Any, position: int, tz: ZoneInfo, published: datetime | No
     """One correction item, or None after reporting what is wrong with it."""
     where = f"correction {position}"
     if not isinstance(item, dict):
-        report(f"{where} must be a mapping with `date:` and `text:` (and optionally `type:`), not `{item!r}`")
+        report(f"{where} must be a mapping with `date:` and `text:` (and optionally `type:`), not `{_shown(item)}`")
         return None
     ok = True
     for key in sorted(set(map(str, item)) - CORRECTION_KEYS):
@@ -186,7 +206,7 @@ def _correction(item: Any, position: int, tz: ZoneInfo, published: datetime | No
     text = _text(item, "text", lambda _key, message: errors.append(message), required=True)
     kind = item.get("type", "correction")
     if kind not in CORRECTION_KINDS:
-        errors.append(f"`type` is `{kind}`: use `correction` or `clarification`")
+        errors.append(f"`type` is `{_cut(str(kind))}`: use `correction` or `clarification`")
     if moment and published and moment < published:
         errors.append(f"`date` ({item['date']}) is before the article's `date`: a correction follows publication")
     for message in errors:
@@ -201,12 +221,16 @@ def _tags(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        problem("tags", f"`tags` must be a list, e.g. `tags: [{value}]`, not `{value!r}`")
+        problem("tags", f"`tags` must be a list, e.g. `tags: [{_cut(str(value))}]`, not `{_shown(value)}`")
+        return ()
+    if len(value) > MAX_TAGS_PER_ARTICLE:
+        problem("tags", f"{len(value):,} tags: at most {MAX_TAGS_PER_ARTICLE} per article; "
+                "keep the ones readers look for")
         return ()
     result: dict[str, str] = {}
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            problem("tags", f"every tag must be non-empty text; `{item!r}` is not")
+            problem("tags", f"every tag must be non-empty text; `{_shown(item)}` is not")
             continue
         label = unicodedata.normalize("NFC", " ".join(item.split()))
         if not make_slug(label):
@@ -230,7 +254,7 @@ def _authors(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
 def _bool(fields: dict[str, Any], key: str, problem: Report) -> bool:
     value = fields.get(key, False)
     if not isinstance(value, bool):
-        problem(key, f"`{key}` must be true or false (without quotes), not `{value!r}`")
+        problem(key, f"`{key}` must be true or false (without quotes), not `{_shown(value)}`")
         return False
     return value
 
@@ -249,12 +273,12 @@ def _image(fields: dict[str, Any], problem: Report) -> str:
 def _slug(fields: dict[str, Any], stem: str, problem: Report) -> str:
     given = fields.get("slug")
     if given is not None and not isinstance(given, str):
-        problem("slug", f"`slug` must be text, not `{given!r}`")
+        problem("slug", f"`slug` must be text, not `{_shown(given)}`")
         return "invalid"
     slug = make_slug(given if given is not None else stem)
     where = "slug" if given is not None else None
     if not slug:
-        problem(where, f"the slug made from `{given if given is not None else stem}` is empty: "
+        problem(where, f"the slug made from `{_cut(given if given is not None else stem)}` is empty: "
                 "set `slug:` to a few words in letters or digits")
     elif slug in WINDOWS_RESERVED:
         problem(where, f"the slug `{slug}` is a reserved file name on Windows: choose another `slug:`")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from site_builder.config import SiteConfig, _key_line
+from site_builder.config import SiteConfig, _key_line, toml_reason
 from site_builder.content import is_link_outside
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.model import Article, Tag
@@ -43,8 +43,8 @@ def load_tag_registry(config: SiteConfig) -> TagRegistry:
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError([Problem(rel, None, f"cannot be read as UTF-8 TOML: {exc}")]) from exc
+    except ValueError as exc:  # not UTF-8, TOMLDecodeError, or an integer too long for Python to convert
+        raise ConfigError([Problem(rel, None, f"cannot be read as UTF-8 TOML: {toml_reason(exc)}")]) from exc
     problems: list[Problem] = []
     labels: dict[str, dict[str, str]] = {}
     lookup: dict[str, str] = {}

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from site_builder.cli import main
 from site_builder.config import SiteConfig
 from site_builder.content import Source
 from site_builder.errors import ContentError, SiteError
 from site_builder.markdown import MAX_HTML_DEPTH, MarkdownError, render_markdown
-from site_builder.parse import parse_article
+from site_builder.parse import MAX_TAGS_PER_ARTICLE, parse_article
 from tests.helpers import article, build_site, make_site
 
 A = "content/articles/a.fr.md"
@@ -167,6 +169,87 @@ def test_front_matter_nested_just_within_the_limit_is_read() -> None:
     for _ in range(29):
         [value] = value
     assert value == [1]
+
+
+@pytest.mark.parametrize(("field", "line", "message"), [
+    ("extra: {n: " + "1" * 5_000 + "}", 3, "a number of 5,000 characters, more than the 100 a number may have"),
+    ("title: 0x" + "f" * 5_000, 2, "a number of 5,002 characters"),  # made, then unprintable
+    ("title: 1" + ":30" * 2_000, 2, "a number of 6,001 characters"),  # sexagesimal: 1:30:30…
+    ("extra: {n: 1." + "5" * 5_000 + "e+9999}", 3, "a number of 5,008 characters"),
+    ("? " + "1" * 5_000 + "\n: x", 3, "a key of 5,000 characters, more than the 100 a key may have"),
+    ("? " + "k" * 1_000_000 + "\n: x", 3, "a key of 1,000,000 characters"),
+    ("extra: {when: !!timestamp 2024-01-01}", 3, "the YAML tag `!!timestamp` is not allowed"),
+    ("extra: !!omap [a: 1]", 3, "the YAML tag `!!omap` is not allowed"),
+    ("extra: !!pairs [a: 1]", 3, "the YAML tag `!!pairs` is not allowed"),
+    ("extra: !local x", 3, "the YAML tag `!local` is not allowed"),
+    ("extra: {lead: &a x}", 3, "YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter"),
+    ("title: *Urgent", 2, "YAML anchors and aliases (`&x`, `*x`) are not allowed in front matter"),
+])
+def test_hostile_scalars_tags_and_anchors_are_refused_where_they_are(tmp_path: Path, field: str, line: int,
+                                                                     message: str) -> None:
+    header = field if field.startswith("title") else f"title: T\n{field}"
+    text = f"---\n{header}\ndate: 2024-11-27\n---\n\nDu texte.\n"
+    with pytest.raises(ContentError) as caught:
+        parse_article(Source(A, text.encode()), config(tmp_path))
+    assert str(caught.value).startswith(f"{A}:{line}: {message}")
+    assert len(str(caught.value)) < 300
+
+
+def test_text_holding_bangs_ampersands_and_long_numbers_in_quotes_is_kept(tmp_path: Path) -> None:
+    text = ("---\ntitle: Attention ! R&D, Ça & là *vraiment*\ndate: 2024-11-27\n"
+            f"extra: {{n: '{'1' * 5_000}'}}\n---\n\nDu texte.\n")
+    made = parse_article(Source(A, text.encode()), config(tmp_path))
+    assert made.title == "Attention ! R&D, Ça & là *vraiment*" and made.extra["n"] == "1" * 5_000
+
+
+def test_a_value_of_the_wrong_kind_is_shown_shortened(tmp_path: Path) -> None:
+    text = "---\ntitle: [" + ", ".join(["1"] * 100_000) + "]\ndate: 2024-11-27\n---\n"
+    with pytest.raises(ContentError) as caught:
+        parse_article(Source(A, text.encode()), config(tmp_path))
+    assert str(caught.value).startswith(f"{A}:2: `title` must be text, not `[1, 1, 1, 1, 1, 1, ...]`: put it in quotes")
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("command", [["build"], ["build", "--keep-going"], ["check"]])
+def test_a_5000_digit_number_is_reported_without_a_traceback_by_every_command(tmp_path: Path,
+                                                                           command: list[str]) -> None:
+    make_site(tmp_path, {A: article(extra="{n: " + "1" * 5_000 + "}"), "content/articles/b.fr.md": article()})
+    result = CliRunner().invoke(main, [*command, str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert f"{A}:4: a number of 5,000 characters, more than the 100 a number may have" in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("file", "message"), [
+    ("site.toml", "site.toml: invalid TOML: a number has more than 4,300 digits: shorten it, or put it in quotes"),
+    ("content/tags.toml", "content/tags.toml: cannot be read as UTF-8 TOML: a number has more than 4,300 digits"),
+])
+def test_a_5000_digit_number_in_a_toml_file_is_reported_without_a_traceback(tmp_path: Path, file: str,
+                                                                         message: str) -> None:
+    make_site(tmp_path, {A: article(), file: "n = " + "1" * 5_000 + "\n"})
+    with pytest.raises(SiteError) as caught:
+        build_site(tmp_path)
+    assert str(caught.value).startswith(message)
+
+
+# --- tags ---------------------------------------------------------------------------------------------
+
+def tagged(count: int) -> str:
+    return article(tags="[" + ", ".join(f"Sujet {i}" for i in range(count)) + "]")
+
+
+def test_10000_tags_on_one_article_are_refused_before_any_page_is_made(tmp_path: Path) -> None:
+    make_site(tmp_path, {A: tagged(10_000)})
+    with no_hang(), pytest.raises(SiteError) as caught:
+        build_site(tmp_path)
+    assert str(caught.value) == f"{A}:4: 10,000 tags: at most 50 per article; keep the ones readers look for"
+    assert not (tmp_path / "public").exists()
+
+
+def test_an_article_may_have_as_many_tags_as_the_limit(tmp_path: Path) -> None:
+    make_site(tmp_path, {A: tagged(MAX_TAGS_PER_ARTICLE)})
+    build_site(tmp_path, search=False)
+    assert len(list((tmp_path / "public/fr/tags").glob("*/index.html"))) == MAX_TAGS_PER_ARTICLE
 
 
 # --- links ------------------------------------------------------------------------------------------

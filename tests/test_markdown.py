@@ -20,6 +20,7 @@ from site_builder import markdown
 from site_builder.markdown import MarkdownError, render_markdown
 from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
 from site_builder.parse import make_slug
+from tests.safety import URL_ATTRIBUTES, unsafe_markup
 
 ORDINARY = [
     "Un *premier* paragraphe avec **du gras**, `du code` et [un lien](/fr/2024/11/x/ \"titre\").\n\n"
@@ -210,3 +211,26 @@ def test_url_slugs_are_python_slugify(text: str) -> None:
     expected = slugify(unicodedata.normalize("NFC", text), max_length=80, word_boundary=True,
                        backend=markdown.TRANSLITERATION)
     assert make_slug(text) == expected
+
+
+HOSTILE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " java\tscript:alert(1)", "&#106;avascript:alert(1)",
+                "vbscript:msgbox(1)", "data:text/html,<script>alert(1)</script>", "java&#x0A;script:alert(1)"]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_every_url_attribute_the_sanitizer_keeps_refuses_script_schemes(url: str) -> None:
+    """Not only `href` and `src`, which nh3 checks itself: every allowed attribute a browser reads
+    as a URL (`cite` on quotes) goes through the same scheme rule."""
+    pairs = [(tag if tag != "*" else "span", attribute)
+             for tag, attributes in sorted(markdown.ALLOWED_ATTRIBUTES.items())
+             for attribute in sorted(attributes) if attribute in URL_ATTRIBUTES]
+    assert ("blockquote", "cite") in pairs and ("a", "href") in pairs
+    for tag, attribute in pairs:
+        html = render_markdown(f'<{tag} {attribute}="{url}">cité</{tag}>\n', "sanitize").html
+        assert unsafe_markup(html) == [] and "cité" in html, html
+        assert attribute in markdown.URL_ATTRIBUTES
+
+
+def test_a_quote_keeps_a_cite_that_is_a_web_address_or_a_path() -> None:
+    html = render_markdown('<blockquote cite="https://ex.org/a">A</blockquote>\n\n<q cite="/fr/x/">B</q>\n').html
+    assert '<blockquote cite="https://ex.org/a">' in html and '<q cite="/fr/x/">' in html

@@ -144,3 +144,25 @@ def test_plain_front_matter_is_constructed_as_pyyaml_does(fields: dict, style: s
 def test_front_matter_that_is_not_plain_is_left_to_pyyaml(text: str) -> None:
     """Aliases, keys twice, merge keys, keys that are not text, tags: PyYAML checks and constructs them."""
     assert content.plain_mapping(content._Loader(text), content._Loader(text).get_single_node()) is None
+
+
+YAML_PIECES = [*"ab1 \t\n-?:,[]{}!&*'\"#|>%@`", "- ", ": ", "? ", "!!str ", "!x ", "&a ", "*a", "!<tag:x> ", "\n  ",
+               "Attention !", "R&D", "---", "..."]
+
+
+def _has_property(text: str) -> bool:
+    """Whether libyaml reads a tag or an anchor in `text` (False if it cannot read that far)."""
+    try:
+        return any(getattr(e, "tag", None) is not None or getattr(e, "anchor", None) is not None
+                   for e in yaml.parse(text, Loader=content._Loader))
+    except yaml.YAMLError:
+        return False  # (up to the error: events before it were checked as they came)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=16).map("".join))
+def test_every_tag_and_anchor_is_where_the_cheap_check_looks(text: str) -> None:
+    """`content.NODE_PROPERTY` decides whether a header's events are read for tags and anchors: it
+    must match every header in which libyaml finds one."""
+    if _has_property(text):
+        assert content.NODE_PROPERTY.search(text), text

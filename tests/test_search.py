@@ -11,10 +11,11 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pagefind_bin
 import pytest
 from click.testing import CliRunner
 
-from site_builder import urls
+from site_builder import search, urls
 from site_builder.cli import main
 from site_builder.errors import BuildError
 from tests.helpers import article, build_site, make_site, tree_digest
@@ -163,20 +164,87 @@ def test_the_command_line_has_no_search(tmp_path: Path) -> None:
     assert languages_of(tmp_path / "public/pagefind/fr") == {"fr": 1}
 
 
+def fake_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Make the build run `script` (shell) instead of the Pagefind binary."""
+    binary = tmp_path / "fake-pagefind"
+    binary.write_text(f"#!/bin/sh\n{script}\n")
+    binary.chmod(0o755)
+    monkeypatch.setattr(pagefind_bin, "get_executable", lambda: binary)
+
+
 def test_a_pagefind_failure_fails_the_build_with_its_message_and_keeps_the_previous_output(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_site(tmp_path, {"content/articles/a.fr.md": article()})
     build_site(tmp_path)
     before = tree_digest(tmp_path / "public")
     make_site(tmp_path, {"content/articles/b.fr.md": article("Autre")})
-    monkeypatch.setenv("PAGEFIND_KEEP_INDEX_URL", "not-a-boolean")  # Pagefind reads its settings from the environment
+    fake_pagefind(tmp_path, monkeypatch, "echo 'Error: the disk said no' >&2; exit 1")
     with pytest.raises(BuildError) as caught:
         build_site(tmp_path)
-    message = str(caught.value)
-    assert message.startswith("search index: Pagefind failed indexing /fr/: ")
-    assert "was not `true` or `false`" in message
+    assert str(caught.value) == "search index: Pagefind failed indexing /fr/: Error: the disk said no"
     assert tree_digest(tmp_path / "public") == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_an_index_that_pagefind_did_not_write_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_site(tmp_path / "project", {"content/articles/a.fr.md": article()})
+    fake_pagefind(tmp_path, monkeypatch, "exit 0")  # says it did, writes nothing
+    with pytest.raises(BuildError, match=r"^search index: Pagefind wrote no index for /fr/ \(no pagefind-entry.json "
+                                         r"in .*/pagefind/fr\), though it reported no error: build again"):
+        build_site(tmp_path / "project")
+    assert not (tmp_path / "project/public").exists()
+
+
+@pytest.mark.parametrize("name", ["pagefind.yml", "pagefind.yaml", "pagefind.toml", "pagefind.json", "PageFind.YML"])
+def test_a_pagefind_settings_file_in_static_is_refused(tmp_path: Path, name: str) -> None:
+    settings = {"yml": "logfile: ../../victim.txt\n", "yaml": "output_path: ../../elsewhere\n",
+                "toml": 'logfile = "../../victim.txt"\n', "json": '{"output_path": "../../elsewhere"}\n'}
+    project = make_site(tmp_path / "project", {"content/articles/a.fr.md": article(),
+                                               f"static/{name}": settings[name.rsplit(".", 1)[1].lower()]})
+    for indexed in (True, False):  # refused either way: the file never does what it seems to
+        with pytest.raises(BuildError) as caught:
+            build_site(project, search=indexed)
+        assert str(caught.value) == (
+            f"static/{name}: the search index is configured by site-builder, not by a Pagefind settings file "
+            "(Pagefind never reads one from the project): remove this file; what is indexed is set by the "
+            "templates' `data-pagefind-…` attributes")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+    assert not (project / "public").exists()
+
+
+def indexed_elsewhere(tmp_path: Path) -> Path:
+    """A site built without search, to index; beside it `victim.txt`, holding the user's data."""
+    make_site(tmp_path / "project", {"content/articles/a.fr.md": article()})
+    build_site(tmp_path / "project", search=False)
+    (tmp_path / "victim.txt").write_text("the user's data\n")
+    return tmp_path / "project/public"
+
+
+def test_pagefind_reads_no_settings_file_from_the_site_or_the_folder_the_build_runs_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever settings file lies at the site's root (where static/ would put it) or in the folder
+    the build runs in, Pagefind writes only the bundle, where it was told."""
+    site = indexed_elsewhere(tmp_path)
+    settings = json.dumps({"logfile": str(tmp_path / "victim.txt"), "output_path": str(tmp_path / "elsewhere"),
+                           "force_language": "en"})
+    (site / "pagefind.yml").write_text(settings)
+    (tmp_path / "pagefind.json").write_text(settings)
+    monkeypatch.chdir(tmp_path)
+    search.index_site(site, ["fr"])
+    assert languages_of(site / "pagefind/fr") == {"fr": 1}
+    assert (tmp_path / "victim.txt").read_text() == "the user's data\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pagefind.json", "project", "victim.txt"]
+
+
+def test_pagefind_reads_no_settings_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = indexed_elsewhere(tmp_path)
+    monkeypatch.setenv("PAGEFIND_LOGFILE", str(tmp_path / "victim.txt"))
+    monkeypatch.setenv("PAGEFIND_OUTPUT_PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "en")
+    search.index_site(site, ["fr"])
+    assert languages_of(site / "pagefind/fr") == {"fr": 1}
+    assert (tmp_path / "victim.txt").read_text() == "the user's data\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "victim.txt"]
 
 
 def test_a_static_file_where_the_index_goes_is_refused(tmp_path: Path) -> None:
