@@ -80,7 +80,14 @@ def test_staging_folder_that_cannot_be_made_is_a_build_error(tmp_path: Path, mon
     before = built(site_of(tmp_path, 3))
     site_of(tmp_path, 3, title="Changed")  # something to write (with nothing changed, nothing is)
     error = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
-    monkeypatch.setattr(write.tempfile, "mkdtemp", fail_on_call(1, error, write.tempfile.mkdtemp))
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).name.startswith(".public."):  # a staging folder or a journal beside the output
+            raise error
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(write.os, "mkdir", mkdir)
     with pytest.raises(BuildError, match="cannot write the site: Permission denied"):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
