@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -65,7 +66,7 @@ def not_ours_error(out_dir: Path) -> ConfigError:
 def holds_record(folder: Path) -> bool:
     """True when `folder` holds the builder's record (a regular file, not a link)."""
     try:
-        return (folder / BUILDER_RECORD).lstat().st_mode & 0o170000 == 0o100000
+        return stat.S_ISREG((folder / BUILDER_RECORD).lstat().st_mode)
     except OSError:
         return False
 
@@ -118,6 +119,10 @@ def discard(folder: Path) -> None:
 
 
 def _remove(folder: Path) -> None:
+    if os.path.islink(folder):  # an output folder that was a link, exchanged: its target is not ours
+        with contextlib.suppress(OSError):
+            os.unlink(folder)
+        return
     try:
         entries = [e for e in os.scandir(folder) if e.name != BUILDER_RECORD]
     except OSError:
