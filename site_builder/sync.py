@@ -353,20 +353,15 @@ def recover(folder: Path) -> None:
 def _recover_journal(folder: Path, journal: Path) -> None:
     if (journal / PLAN).exists():
         log.warning("the last build of %s was interrupted: putting the previous output back", folder)
-        _roll_back(folder, journal)
+        rollback(folder, journal)
     else:  # committed (its plan is DONE), or stopped before anything was moved (no plan yet)
         _finish(folder, journal)
 
 
-def rollback(folder: Path, journal: Path | None = None) -> None:
-    """Put back every file a journal of `folder` moved aside, remove the files it added."""
-    for found in [journal] if journal is not None else [j for j in journals_of(folder) if write.is_ours(j)]:
-        _roll_back(folder, found)
-
-
-def _roll_back(folder: Path, journal: Path) -> None:
-    """Undo the plan's steps, last first; a step already undone (by a rollback that was itself
-    interrupted) is skipped, so this may be run again."""
+def rollback(folder: Path, journal: Path) -> None:
+    """Put back every file `journal` moved aside from `folder`, remove the files it added: the plan's
+    steps, last first. A step already undone (by a rollback that was itself interrupted) is skipped,
+    so this may be run again."""
     for index, (path, action, existed, staged) in reversed(list(enumerate(_plan(journal / PLAN)))):
         target, old = folder / path, journal / "old" / str(index)
         if old.exists():

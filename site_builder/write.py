@@ -124,7 +124,8 @@ def _remove(folder: Path) -> None:
             os.unlink(folder)
         return
     try:
-        entries = [e for e in os.scandir(folder) if e.name != BUILDER_RECORD]
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if entry.name != BUILDER_RECORD]
     except OSError:
         return
     for entry in entries:
