@@ -220,7 +220,7 @@ def test_a_kill_while_the_journal_is_deleted_leaves_the_new_site(tmp_path: Path,
 def test_a_first_build_killed_while_staging_leaves_nothing_behind(tmp_path: Path, clean: dict[str, str]) -> None:
     def first_build(root: Path) -> Path:
         root = after(before(root))
-        (root / "public").rename(root.parent / f"{root.name}-previous-output")  # (before's: not this one's)
+        (root / "public").rename(root.parent / f"{root.name}-elsewhere")  # the cache stays: as in a CI job
         return root
 
     trace = run_build(first_build(tmp_path / "trace"))
