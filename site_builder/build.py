@@ -22,7 +22,7 @@ from site_builder.errors import ConfigError, ContentError, Problem, SiteError, s
 from site_builder.model import Article, Site
 from site_builder.parallel import default_jobs, release_free_memory
 from site_builder.render import OutputFile, check_outputs, render
-from site_builder.sync import OutputState, Written, scan, write_output
+from site_builder.sync import OutputState, Written, open_output, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
 from site_builder.write import check_output_dir, discard, new_stage
 
@@ -108,7 +108,9 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
     started = time.perf_counter()
     out_dir = options.output_dir
     check_project_folder(options.project)  # before the cache folder is made in it
-    check_output_dir(out_dir, options.project)
+    check_output_dir(out_dir, options.project)  # never the project or its sources
+    # What an interrupted build left is finished or undone, then the folder is refused if it is not
+    # the builder's own: before anything else is touched.
     reuse = Reuse.open(options, started, since=since)
     try:
         # nothing it depends on changed since the last build into this folder: that build stands.
@@ -180,7 +182,8 @@ class Snapshot:
     def output_state(self) -> OutputState:
         """The output folder as this build left it."""
         files = {path: record.stat for path, record in self.records.items()}
-        return OutputState(self.options.output_dir, files, dict(self.records), exists=True, clean=True)
+        return OutputState(self.options.output_dir, files, dict(self.records), exists=True, clean=True,
+                           marked=True, empty=False)
 
 
 @dataclass(frozen=True)
@@ -323,7 +326,7 @@ class Reuse:
     @classmethod
     def open(cls, options: BuildOptions, started: float, output: bool = True, since: Since | None = None) -> Reuse:
         """Open the cache (unless disabled) and look at the output folder (unless `output` is False;
-        taken from `since` when given)."""
+        taken from `since` when given): see `sync.open_output`."""
         cache = None
         if options.cache:
             if options.cache_folder.resolve().is_relative_to(options.output_dir.resolve()):
@@ -337,8 +340,8 @@ class Reuse:
             reuse.state = since.last.output_state()
         elif output:
             out_dir = options.output_dir
-            try:
-                reuse.state = scan(out_dir, {})  # what the last build wrote there: see `last_build`
+            try:  # (what the last build wrote there: see `last_build`)
+                reuse.state = open_output(out_dir, lambda: cache.outputs(out_dir.resolve()) if cache else {})
             except BaseException:
                 reuse.close()
                 raise
@@ -346,7 +349,7 @@ class Reuse:
 
     def last_build(self, options: BuildOptions) -> BuildResult | None:
         """The last build into the output folder, if it still stands (see `last_build`)."""
-        if self.cache is None or self.state is None:
+        if self.cache is None or self.state is None or not self.state.marked:  # (the record is to be written)
             return None
         folder = options.output_dir.resolve()
         record = last_build.load(self.cache, folder)

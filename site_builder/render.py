@@ -300,6 +300,10 @@ def check_outputs(outputs: Sequence[OutputFile]) -> None:
         if not urls.is_safe_output_path(out.path):
             problems.append(Problem(out.source, None, f"would write outside the output folder ({out.path!r})"))
             continue
+        if out.path.casefold() == urls.BUILDER_RECORD:
+            problems.append(Problem(out.source, None, f"/{urls.BUILDER_RECORD} is the name of the builder's record "
+                                    "in the output folder: rename the file"))
+            continue
         key = out.path.casefold()  # `A.html` and `a.html` are one file on macOS and Windows
         first = owner.setdefault(key, out)
         if first is not out:

@@ -5,7 +5,14 @@ builds change the existing folder in place through a journal beside it: the new 
 into the journal first; then each changed file is moved in, its previous version moved into the
 journal, and files no longer produced are moved there too. If anything fails, or the build is
 killed, the journal puts every previous file back (at once, or when the next build starts), so the
-output is the previous site byte for byte. The journal is deleted once every file is in place.
+output is the previous site byte for byte. Once every file is in place, the journal's plan is
+renamed `done.json` in one step (the commit: from then on the next build finishes the update rather
+than undoing it, whatever the order in which a file system lists or deletes the journal's files),
+then the journal is deleted.
+
+Before anything else, a build finishes or undoes what an interrupted one left (`recover`), then
+refuses an output folder that is not its own (`check_owned`): a folder the builder wrote holds its
+record (see `write.py`).
 
 Every file is written as a new regular file and renamed into place: the output never holds hard
 links or symbolic links (GitHub Pages refuses both); an output folder that does is rewritten whole."""
@@ -16,16 +23,15 @@ import json
 import logging
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import urls
+from site_builder import urls, write
 from site_builder.cache import OutputRecord, Stat, file_stat
 from site_builder.errors import BuildError, Problem
 from site_builder.render import OutputFile
-from site_builder.write import discard, interrupts_deferred, publish, write_error, write_file, write_files, write_stage
+from site_builder.write import discard, interrupts_deferred, publish, write_error, write_files, write_stage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,10 @@ class OutputState:
     exists: bool = False
     clean: bool = True
     """False when the folder holds links or other odd entries: it is then rewritten whole."""
+    marked: bool = False
+    """True when the folder holds the builder's record (which is not among `files`)."""
+    empty: bool = True
+    """True when the folder holds no file (nothing but folders, if anything), or is not there."""
 
     def current(self, path: str) -> OutputRecord | None:
         """The record of `path`, if the file there is still exactly what the last build wrote."""
@@ -88,7 +98,7 @@ def stage_file(stage: Path, output: OutputFile) -> StagedFile:
     target = os.path.join(stage, output.path)  # (os.path: 13,000 pages make pathlib's cost show)
     try:
         make_folder(os.path.dirname(target))
-        stat = write_file(target, output.data)
+        stat = write.write_file(target, output.data)  # (through the module: the fault tests replace it)
     except OSError as exc:
         raise write_error(stage, exc) from exc
     return StagedFile(stage, output.path, output.source, output.sha256(), file_stat(stat))
@@ -105,13 +115,39 @@ def make_folder(folder: str) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
-def scan(folder: Path, records: dict[str, OutputRecord]) -> OutputState:
-    """What is in `folder` now (after undoing an interrupted update, if any)."""
+def open_output(folder: Path, records: Callable[[], Mapping[str, OutputRecord]]) -> OutputState:
+    """The output folder, once what an interrupted build left is finished or undone, and only if it
+    is the builder's own (`check_owned`, with the cache's `records` of what was written there)."""
     recover(folder)
+    state = scan(folder, {})
+    check_owned(state, records)
+    return state
+
+
+def check_owned(state: OutputState, records: Callable[[], Mapping[str, OutputRecord]]) -> None:
+    """Refuse a folder that holds files but is not the builder's: it holds no record, and is not
+    what an earlier version (which left none) wrote either (`written_before`)."""
+    if state.exists and not state.marked and not state.empty and not written_before(state, records()):
+        raise write.not_ours_error(state.folder)
+
+
+def written_before(state: OutputState, records: Mapping[str, OutputRecord]) -> bool:
+    """True when every file in the folder is one the cache's `records` say a build wrote there, with
+    the same stat (Pagefind's files aside: they are never recorded), and there is at least one."""
+    recorded = [path for path in state.files if not path.startswith(urls.search_bundle_root())]
+    return state.clean and bool(recorded) and all(
+        path in records and records[path].stat == state.files[path] for path in recorded)
+
+
+def scan(folder: Path, records: dict[str, OutputRecord]) -> OutputState:
+    """What is in `folder` now."""
     state = OutputState(folder, records=records, exists=folder.is_dir())
     if state.exists:
         for rel, entry in entries_under(str(folder)):
-            if entry.is_file(follow_symlinks=False):
+            state.empty = False
+            if rel == urls.BUILDER_RECORD and entry.is_file(follow_symlinks=False):
+                state.marked = True
+            elif entry.is_file(follow_symlinks=False):
                 st = entry.stat(follow_symlinks=False)
                 state.files[rel] = file_stat(st)
                 state.clean = state.clean and st.st_nlink == 1
@@ -168,10 +204,12 @@ def write_output(outputs: Sequence[OutputFile], state: OutputState, keys: dict[s
     produced = {o.path for o in outputs}
     # With search, the index is replaced as a whole once the pages are in place; without, it goes.
     removed = [p for p in state.files if p not in produced and not (index and p.startswith(index_root))]
+    # A folder an earlier version wrote gets the builder's record, with the rest of the changes.
+    changes = writes if state.marked else {**writes, urls.BUILDER_RECORD: write.RECORD_TEXT}
     with Journal(folder) as journal:
-        journal.stage(writes)  # Ctrl-C until here puts everything back; from the first swap on, it waits
+        journal.stage(changes)  # Ctrl-C until here puts everything back; from the first swap on, it waits
         with interrupts_deferred():
-            journal.apply(writes, removed)
+            journal.apply(changes, removed)
             if index:
                 index(folder, journal.path / "index")
                 bundle_writes, bundle_removed = _index_changes(folder, journal.path / "index", index_root, state)
@@ -223,13 +261,14 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 # --- the journal ---------------------------------------------------------------------------------
 
-def journal_prefix(folder: Path) -> str:
-    return f".{folder.name}.journal-"
+PLAN, DONE = "plan.json", "done.json"
+"""A journal's plan: there while its changes may need undoing; renamed DONE once they are all made
+(committed) or all undone, then deleted last but for the builder's record."""
 
 
 def journals_of(folder: Path) -> list[Path]:
     """Journals left beside `folder` by updates that did not finish."""
-    return sorted(folder.parent.glob(journal_prefix(folder) + "*")) if folder.parent.is_dir() else []
+    return write.leftovers(folder, "journal")
 
 
 class Journal:
@@ -244,7 +283,7 @@ class Journal:
 
     def __enter__(self) -> Journal:
         try:
-            self.path = Path(tempfile.mkdtemp(prefix=journal_prefix(self.folder), dir=self.folder.parent))
+            self.path = write.new_folder_beside(self.folder, "journal")
             (self.path / "new").mkdir()
             (self.path / "old").mkdir()
         except OSError as exc:
@@ -274,10 +313,10 @@ class Journal:
                 os.rename(self.path / "new" / staged, target)
 
     def commit(self) -> None:
-        """Keep the changes: drop the previous versions."""
-        shutil.rmtree(self.path)
+        """Keep the changes: mark them done in one step, then drop the previous versions."""
+        os.replace(self.path / PLAN, self.path / DONE)
         self.committed = True
-        _remove_empty_parents(self.folder, [path for path, action, _, _ in self.plan if action == "remove"])
+        _finish(self.folder, self.path)
 
     def __exit__(self, kind: object, exc: BaseException | None, _: object) -> None:
         if exc is None or self.committed:  # a Ctrl-C held until after the commit changes nothing
@@ -297,38 +336,61 @@ def update_in_place(folder: Path, writes: dict[str, bytes], removed: Iterable[st
 
 def _write_plan(journal: Path, plan: list[tuple[str, str, bool, str]]) -> None:
     """The plan is what a rollback follows; written whole (temporary file, then rename) or not at all."""
-    temporary = journal / "plan.json.tmp"
+    temporary = journal / (PLAN + ".tmp")
     temporary.write_text(json.dumps(plan), encoding="utf-8")
-    os.replace(temporary, journal / "plan.json")
+    os.replace(temporary, journal / PLAN)
 
 
 def recover(folder: Path) -> None:
-    """Undo an update of `folder` that was interrupted, if there is one."""
-    for journal in journals_of(folder):
+    """Finish or undo what an interrupted build of `folder` left: the previous output set aside by
+    a swap (put back), a journal (undone, or finished if it was committed), staging folders
+    (removed). Only the builder's own folders are touched (`write.is_ours`)."""
+    write.finish_swap(folder)
+    write.remove_stale(folder, "journal", lambda journal: _recover_journal(folder, journal))
+    write.remove_stale(folder, "tmp")
+
+
+def _recover_journal(folder: Path, journal: Path) -> None:
+    if (journal / PLAN).exists():
         log.warning("the last build of %s was interrupted: putting the previous output back", folder)
         rollback(folder, journal)
+    else:  # committed (its plan is DONE), or stopped before anything was moved (no plan yet)
+        _finish(folder, journal)
 
 
-def rollback(folder: Path, journal: Path | None = None) -> None:
-    """Put back every file a journal of `folder` moved aside, remove the files it added."""
-    for found in [journal] if journal is not None else journals_of(folder):
-        _roll_back(folder, found)
-
-
-def _roll_back(folder: Path, journal: Path) -> None:
-    plan_file = journal / "plan.json"
-    plan = json.loads(plan_file.read_text(encoding="utf-8")) if plan_file.exists() else []
-    added = []
-    for index, (path, action, existed, staged) in reversed(list(enumerate(plan))):
+def rollback(folder: Path, journal: Path) -> None:
+    """Put back every file `journal` moved aside from `folder`, remove the files it added: the plan's
+    steps, last first. A step already undone (by a rollback that was itself interrupted) is skipped,
+    so this may be run again."""
+    for index, (path, action, existed, staged) in reversed(list(enumerate(_plan(journal / PLAN)))):
         target, old = folder / path, journal / "old" / str(index)
         if old.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(old, target)
         elif action == "write" and not existed and not (journal / "new" / staged).exists():
             target.unlink(missing_ok=True)  # it was moved in: the previous output did not have it
-            added.append(path)
-    _remove_empty_parents(folder, added)
-    shutil.rmtree(journal)
+            _remove_empty_parents(folder, [path])  # (a file it replaced may go back where its folder is)
+    if (journal / PLAN).exists():
+        os.replace(journal / PLAN, journal / DONE)
+    _finish(folder, journal)
+
+
+def _finish(folder: Path, journal: Path) -> None:
+    """Delete a journal whose steps are all made or all undone: the folders the changes left empty,
+    then its files, its plan (DONE) last but for the record, so that a kill meanwhile leaves it to
+    be finished, never undone, by the next build."""
+    _remove_empty_parents(folder, [path for path, *_ in _plan(journal / DONE)])
+    for name in ("new", "old", "index"):
+        shutil.rmtree(journal / name, ignore_errors=True)
+    (journal / DONE).unlink(missing_ok=True)
+    discard(journal)
+
+
+def _plan(file: Path) -> list[tuple[str, str, bool, str]]:
+    try:
+        return [tuple(step) for step in json.loads(file.read_text(encoding="utf-8"))]  # type: ignore[misc]
+    except FileNotFoundError:
+        return []
 
 
 def _remove_empty_parents(folder: Path, paths: Iterable[str]) -> None:

@@ -13,6 +13,10 @@ from site_builder.config import SiteConfig
 # because articles live under /<lang>/<year>/<month>/.
 RESERVED_SEGMENTS = ("page", "tags", "search", "archives", "feed.xml", "corrections")
 
+BUILDER_RECORD = ".site-builder"
+"""The file by which the builder knows an output folder as its own (see `write.py`): no page or
+static file may be written there."""
+
 
 def root() -> str:
     return ""

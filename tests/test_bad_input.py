@@ -118,7 +118,7 @@ def test_output_folder_that_would_delete_sources_is_refused_before_anything_is_t
 
 def test_output_folder_that_is_not_a_previous_build_is_refused(tmp_path: Path) -> None:
     make_site(tmp_path, {"project/" + A: article(), "documents/letter.txt": "Dear…"})
-    with pytest.raises(SiteError, match=r"the output folder .*documents holds files but no index.html"):
+    with pytest.raises(SiteError, match=r"the output folder .*documents holds files that site-builder did not write"):
         build_site(tmp_path / "project", output=tmp_path / "documents")
     assert (tmp_path / "documents/letter.txt").read_text() == "Dear…"
 

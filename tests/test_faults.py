@@ -80,7 +80,14 @@ def test_staging_folder_that_cannot_be_made_is_a_build_error(tmp_path: Path, mon
     before = built(site_of(tmp_path, 3))
     site_of(tmp_path, 3, title="Changed")  # something to write (with nothing changed, nothing is)
     error = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
-    monkeypatch.setattr(write.tempfile, "mkdtemp", fail_on_call(1, error, write.tempfile.mkdtemp))
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).name.startswith(".public."):  # a staging folder or a journal beside the output
+            raise error
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(write.os, "mkdir", mkdir)
     with pytest.raises(BuildError, match="cannot write the site: Permission denied"):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
@@ -239,3 +246,72 @@ def test_deleted_article_and_its_now_empty_tag_page_are_gone_after_the_next_buil
     assert not (out / "fr/tags/seul").exists()
     assert (out / "fr/tags/commun/index.html").exists()
     assert not any("Partira" in p.read_text() for p in out.rglob("*.html"))
+
+
+# --- the output folder: the builder's own, readable by others --------------------------------------
+
+def test_output_folder_with_an_index_html_of_its_own_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    site_of(tmp_path / "project", 3)
+    make_site(tmp_path / "documents", {"index.html": "<p>My page</p>", "notes.txt": "notes",
+                                       ".ssh/id_rsa": "KEY", "photos/cat.jpg": b"\xff\xd8"})
+    before = tree_digest(tmp_path / "documents")
+    with pytest.raises(SiteError, match=r"the output folder .*/documents holds files that site-builder did not "
+                                        r"write .*: choose an empty or new folder, or delete this one yourself"):
+        build_site(tmp_path / "project", output=tmp_path / "documents")
+    assert tree_digest(tmp_path / "documents") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "project"]
+
+
+def test_folder_built_before_the_record_existed_is_used_only_if_the_cache_wrote_every_file(tmp_path: Path) -> None:
+    root = site_of(tmp_path, 3)
+    build_site(root)
+    (root / "public/.site-builder").unlink(missing_ok=True)  # as the previous version left it
+    (root / "public/notes.txt").write_text("mine")
+    site_of(root, 3, title="Changed")
+    with pytest.raises(SiteError, match="holds files that site-builder did not write"):
+        build_site(root)
+    assert (root / "public/notes.txt").read_text() == "mine"
+    (root / "public/notes.txt").unlink()
+    build_site(root)  # every file (Pagefind's aside) is one the cache says a build wrote there
+    assert "Changed 0" in (root / "public/fr/index.html").read_text()
+    assert (root / "public/.site-builder").is_file()
+
+
+def test_stale_staging_folders_are_removed_only_when_they_hold_the_builders_record(tmp_path: Path) -> None:
+    root = site_of(tmp_path, 3)
+    make_site(root, {".public.tmp-killed/.site-builder": "", ".public.tmp-killed/fr/index.html": "half",
+                     ".public.tmp-someone-elses/letter.txt": "Dear…"})
+    (root / ".public.journal-empty").mkdir()  # made, then killed before anything was written in it
+    build_site(root)
+    assert leftovers(root) == [".public.tmp-someone-elses"]
+    assert (root / ".public.tmp-someone-elses/letter.txt").read_text() == "Dear…"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077], ids=oct)
+def test_output_folders_and_files_get_the_modes_the_umask_gives(tmp_path: Path, umask: int) -> None:
+    site_of(tmp_path, 3)
+    previous = os.umask(umask)
+    try:
+        build_site(tmp_path)
+    finally:
+        os.umask(previous)
+    out = tmp_path / "public"
+    folders = [out, *(p for p in out.rglob("*") if p.is_dir())]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o666 & ~umask)}
+
+
+def test_write_failing_while_staging_a_whole_new_output_keeps_the_previous_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = site_of(tmp_path, 100)
+    build_site(root)
+    (root / "public/link").symlink_to("robots.txt")  # a folder holding a link is rewritten whole
+    before = tree_digest(root / "public")
+    site_of(root, 100, title="Changed")
+    error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "fr/index.html")
+    monkeypatch.setattr(write, "write_file", fail_on_call(FAIL_AT, error, write.write_file))
+    with pytest.raises(BuildError, match="cannot write the site: No space left on device"):
+        build_site(root)
+    assert tree_digest(root / "public") == before
+    assert leftovers(root) == []
