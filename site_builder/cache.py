@@ -310,6 +310,9 @@ def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Call
     return wrap
 
 
+ADVICE = ("the build goes on without it. If this persists, delete that folder (always safe: the next build makes "
+          "a new one) or build with --no-cache")
+
 _REMEMBERED: dict[tuple[Path, str, Path], Any] = {}
 """Records read from or written to a cache database by this process: (cache folder, table, folder) →
 records. Forgotten when a database is started afresh (`forget_records`)."""
@@ -342,13 +345,16 @@ class Cache:
             raise sqlite3.OperationalError("the cache is not open")
         return self._db
 
-    def warn(self, problem: str) -> None:
+    def warn(self, problem: str, advice: str = ADVICE) -> None:
         """Say once per build that the cache cannot be used as it should, and what to do."""
         if not self._warned:
             self._warned = True
-            log.warning("the build cache %s %s. The build goes on without it; if this persists, delete that "
-                        "folder (always safe: the next build makes a new one) or build with --no-cache.",
-                        self.folder, problem)
+            log.warning("the build cache %s %s; %s.", self.folder, problem, advice)
+
+    @property
+    def usable(self) -> bool:
+        """False when the cache could not be opened: a build does better without it."""
+        return self._db is not None
 
     def wait(self) -> None:
         """Let the background writer finish (re-raising what it raised that was not a database error)."""
@@ -364,18 +370,20 @@ class Cache:
         whoever can write them could read it."""
         if not cache_key.from_environment():
             try:
-                where = cache_key.key_file().absolute()
+                where = cache_key.key_file().resolve()
             except RuntimeError:
                 where = None
             for folder in (self.folder, project):
-                if where is not None and folder is not None and where.is_relative_to(folder.absolute()):
+                if where is not None and folder is not None and where.is_relative_to(folder.resolve()):
                     self.warn(f"cannot be used: its key file {where} would be inside {folder}, where it would be "
-                              f"no secret (set XDG_CONFIG_HOME elsewhere, or {cache_key.KEY_ENV})")
+                              "no secret",
+                              f"the build goes on without it. Set XDG_CONFIG_HOME to a folder outside it, or "
+                              f"{cache_key.KEY_ENV}")
                     return False
         cache_key.mac()  # the key read (or made) before workers are forked: they inherit it
         problem = cache_key.secret().problem
         if problem:
-            self.warn(problem)
+            self.warn(problem, "meanwhile, what it keeps lasts only as long as this process")
         return True
 
     def _open(self, project: Path | None) -> sqlite3.Connection | None:

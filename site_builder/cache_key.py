@@ -59,13 +59,12 @@ def secret() -> Secret:
     try:
         path = key_file()
     except RuntimeError as exc:  # no home folder to keep it in
-        return Secret(os.urandom(KEY_BYTES), f"has no key file to keep its key in ({exc}): set {KEY_ENV}")
+        return Secret(os.urandom(KEY_BYTES), f"has no folder to keep its key file in ({exc}; set {KEY_ENV})")
     try:
         return Secret(_read_or_make(path))
     except (OSError, UnusableKey) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return Secret(os.urandom(KEY_BYTES), f"cannot use its key file {path} ({why}): every new process "
-                                             f"starts it cold; fix that file or set {KEY_ENV}")
+        return Secret(os.urandom(KEY_BYTES), f"cannot use its key file {path} ({why}; or set {KEY_ENV})")
 
 
 class UnusableKey(ValueError):
