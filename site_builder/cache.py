@@ -310,8 +310,8 @@ def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Call
     return wrap
 
 
-ADVICE = ("the build goes on without it. If this persists, delete that folder (always safe: the next build makes "
-          "a new one) or build with --no-cache")
+ADVICE = ("the build goes on without it. If this persists, see that the folder can be written and its disk is "
+          "not full, or delete it (always safe: the next build makes a new one), or build with --no-cache")
 
 _REMEMBERED: dict[tuple[Path, str, Path], Any] = {}
 """Records read from or written to a cache database by this process: (cache folder, table, folder) →
@@ -349,7 +349,7 @@ class Cache:
         """Say once per build that the cache cannot be used as it should, and what to do."""
         if not self._warned:
             self._warned = True
-            log.warning("the build cache %s %s; %s.", self.folder, problem, advice)
+            log.warning("the build cache %s %s%s.", self.folder, problem, f"; {advice}" if advice else "")
 
     @property
     def usable(self) -> bool:
@@ -390,11 +390,13 @@ class Cache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.warn(f"cannot be made ({exc.strerror or exc})")
+            self.warn(f"cannot be made ({exc.strerror or exc})", "the build goes on without it. Give one that can be "
+                      "made with --cache-dir, or build with --no-cache")
             return None
         path = self.folder / DATABASE
         if path.is_dir() and not path.is_symlink() and self._start_afresh():
-            self.warn(f"held a folder named {DATABASE}: it was removed and a new cache started")
+            self.warn(f"held a folder named {DATABASE} where its database goes: it was deleted, and a new "
+                      "database started", "")
         for attempt in (1, 2):
             try:
                 return _connect(path)
@@ -405,7 +407,7 @@ class Cache:
                 if attempt == 2 or not self._start_afresh():
                     self.warn(f"is unreadable ({exc})")
                     return None
-                self.warn("was unreadable: a new one was started")
+                self.warn("was unreadable: it was deleted, and a new one started", "")
         raise AssertionError("unreachable")
 
     def _start_afresh(self) -> bool:

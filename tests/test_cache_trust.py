@@ -309,15 +309,16 @@ def test_a_key_file_that_would_be_inside_the_project_is_never_made(tmp_path: Pat
 
 # --- a cache that cannot be used -----------------------------------------------------------------------
 
-def one_cache_warning(caplog: pytest.LogCaptureFixture, folder: Path) -> str:
+def one_cache_warning(caplog: pytest.LogCaptureFixture, folder: Path, what_to_do: str = "or delete it") -> None:
+    """One warning, naming the cache folder and saying what to do."""
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     message = warnings[0].getMessage()
-    assert str(folder) in message and "delete that folder" in message
-    return message
+    assert str(folder) in message and what_to_do in message, message
 
 
-def build_with_cache_trouble(root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, **options: Any) -> None:
+def build_with_cache_trouble(root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                             what_to_do: str = "or delete it", **options: Any) -> None:
     """Edit an article and build: the site is right, and one warning says what to do."""
     make_site(root, {"content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, again.", tags="[Europe]")})
     incremental.forget()
@@ -325,7 +326,7 @@ def build_with_cache_trouble(root: Path, tmp_path: Path, caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING):
         build_site(root, **options)
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
-    one_cache_warning(caplog, options.get("cache_dir", root / CACHE))
+    one_cache_warning(caplog, options.get("cache_dir", root / CACHE), what_to_do)
 
 
 def test_a_folder_in_place_of_the_database_is_replaced_by_a_new_cache(tmp_path: Path,
@@ -335,12 +336,12 @@ def test_a_folder_in_place_of_the_database_is_replaced_by_a_new_cache(tmp_path: 
     (root / CACHE / "cache.sqlite3/inside").write_text("x", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         build_site(root)
-    one_cache_warning(caplog, root / CACHE)
+    one_cache_warning(caplog, root / CACHE, "a new database started")
     incremental.forget()
     assert build_site(root, output=tmp_path / "other").parsed == 0  # the new cache works
 
 
-def test_a_read_only_cache_is_used_as_it_is_and_the_build_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_read_only_cache_is_one_warning_and_the_build_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     root = make_site(tmp_path / "site", SITE)
     build_site(root)
@@ -355,7 +356,7 @@ def test_a_cache_folder_that_cannot_be_made_is_a_build_without_cache(tmp_path: P
     root = make_site(tmp_path / "site", SITE)
     (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
     build_site(root)
-    build_with_cache_trouble(root, tmp_path, caplog, cache_dir=tmp_path / "a file/cache")
+    build_with_cache_trouble(root, tmp_path, caplog, "--cache-dir", cache_dir=tmp_path / "a file/cache")
 
 
 def test_the_command_line_builds_without_a_cache_folder_it_cannot_make(tmp_path: Path) -> None:
@@ -388,7 +389,7 @@ def test_a_full_disk_under_the_database_is_a_warning(tmp_path: Path, monkeypatch
     build_site(root)
     connect = sqlite3.connect
     monkeypatch.setattr(sqlite3, "connect", lambda *a, **kw: connect(*a, factory=FullDisk, **kw))
-    build_with_cache_trouble(root, tmp_path, caplog)
+    build_with_cache_trouble(root, tmp_path, caplog, "its disk is not full")
 
 
 def test_a_full_disk_under_the_cache_folder_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -403,7 +404,7 @@ def test_a_full_disk_under_the_cache_folder_is_a_warning(tmp_path: Path, monkeyp
         mkdir(path, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", full)
-    build_with_cache_trouble(root, tmp_path, caplog)
+    build_with_cache_trouble(root, tmp_path, caplog, "--cache-dir")
 
 
 # --- any text -----------------------------------------------------------------------------------------
