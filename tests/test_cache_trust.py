@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from site_builder import cache, cache_key, incremental, last_build, model
+from site_builder import cache, cache_entries, cache_key, incremental, last_build, model
 from tests.helpers import article, make_site, tree_digest
 from tests.test_incremental import SITE, build_site, clean_build
 
@@ -120,7 +120,7 @@ def test_the_unpickler_constructs_no_class_even_under_a_valid_mac() -> None:
     # BUILD on what the allow-list hands out (here `_record`) must fail too.
     change_loader = b"\x80\x02csite_builder.cache\n_record\nN}(X\x07\x00\x00\x00_recordNu\x86b."
     for payload in (rewrite_class, run_code, change_loader):
-        entry = cache.FORMAT + cache_key.mac()(cache.FORMAT, cache._keyed("k"), payload) + payload
+        entry = cache.FORMAT + cache_key.mac()(cache.FORMAT, cache_entries._keyed("k"), payload) + payload
         assert cache.unpack(entry, "k") is None
     assert model.Article.__dict__["__hash__"] is not None
 
