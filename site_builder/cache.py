@@ -178,7 +178,7 @@ class Cache:
         self._writer: threading.Thread | None = None
         """Writes new articles while the build goes on (see `put_articles`); every method waits for it."""
         self._written: BaseException | None = None
-        self._db = self._open(project) if self._has_key(project) else None
+        self._db = self._open() if self._has_key(project) else None
         """None when the cache cannot be used: every method is then a miss."""
         parallel.before_fork(self.wait)
 
@@ -230,7 +230,7 @@ class Cache:
             self.warn(problem, "meanwhile, what it keeps lasts only as long as this process")
         return True
 
-    def _open(self, project: Path | None) -> sqlite3.Connection | None:
+    def _open(self) -> sqlite3.Connection | None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
