@@ -268,6 +268,23 @@ def test_the_key_file_is_made_once_outside_the_project_readable_by_its_owner_onl
     assert again.parsed == 0 and key_file.read_bytes() == key
 
 
+def test_of_two_processes_making_the_key_file_at_once_the_first_ones_key_stands(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "config/site-builder/cache.key"
+    theirs = b"t" * 32
+    link = os.link
+
+    def another_process_first(source: str, target: str) -> None:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, theirs)
+        os.close(fd)
+        link(source, target)
+
+    monkeypatch.setattr(os, "link", another_process_first)
+    assert cache_key.secret() == cache_key.Secret(theirs)
+    assert key_file.read_bytes() == theirs and [p.name for p in key_file.parent.iterdir()] == ["cache.key"]
+
+
 def test_a_cache_made_with_another_key_is_all_misses_and_the_site_the_same(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """As in CI without the secret: each run's key is new, the restored cache is cold."""
@@ -280,6 +297,7 @@ def test_a_cache_made_with_another_key_is_all_misses_and_the_site_the_same(tmp_p
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+    assert not (tmp_path / "config").exists()  # the key given, no key file is made
 
 
 def test_a_key_file_others_can_read_is_not_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -419,8 +437,8 @@ def test_the_cache_keeps_names_that_are_not_utf8_and_fails_on_no_text(tmp_path: 
     store.put_sources(tmp_path, {name: source}, {})
     store.put_outputs(folder, {"caf\udce9/index.html": output}, (), replace_all=True)
     store.put_build(folder, '{"a": 1}')
-    store.put_articles({"\ud800 lone": "value"}, keep={"\ud800 lone"})
-    assert store.articles(["\ud800 lone", "\udce9"]) in ({}, {"\ud800 lone": "value"})
+    store.put_articles({"\ud800 lone": "value"}, keep={"\ud800 lone"})  # (keys are digests: such a key is a miss)
+    assert store.articles(["\ud800 lone", "\udce9"]) == {}
     cache.forget_records()  # as a new process would read them
     assert store.sources(tmp_path) == {name: source}
     assert store.outputs(folder) == {"caf\udce9/index.html": output}
