@@ -125,17 +125,16 @@ def test_the_unpickler_constructs_no_class_even_under_a_valid_mac() -> None:
     assert model.Article.__dict__["__hash__"] is not None
 
 
-def test_an_entry_moved_under_another_articles_key_is_a_miss(tmp_path: Path) -> None:
+def test_an_entry_copied_under_another_articles_key_is_a_miss(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site", SITE)
     build_site(root)
     with database(root) as db:
-        rows = db.execute("SELECT key, entry FROM articles ORDER BY key").fetchall()
-    keys, entries = zip(*rows, strict=True)
-    write_entries(root, dict(zip(keys, entries[1:] + entries[:1], strict=True)))  # each under the next key
+        (first, entry), (second, _) = db.execute("SELECT key, entry FROM articles ORDER BY key LIMIT 2").fetchall()
+    write_entries(root, {second: entry})  # the first article's entry, whole, in place of the second's
     as_restored_in_ci(root)
     result = build_site(root)
     assert_as_clean(root, tmp_path)
-    assert result.parsed == len(rows)
+    assert result.parsed == 1
 
 
 FORGED_OUTPUTS = {
