@@ -426,7 +426,7 @@ def test_a_full_disk_under_the_cache_folder_is_a_warning(tmp_path: Path, monkeyp
 
 # --- any text -----------------------------------------------------------------------------------------
 
-def test_the_cache_keeps_names_that_are_not_utf8_and_fails_on_no_text(tmp_path: Path) -> None:
+def test_the_cache_keeps_names_that_are_not_utf8_and_no_text_makes_it_fail(tmp_path: Path) -> None:
     """File names come from `os.fsdecode`: bytes that are not UTF-8 arrive as surrogates."""
     name = "content/articles/caf\udce9.fr.md"
     store = cache.Cache(tmp_path / "cache")
