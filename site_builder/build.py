@@ -333,7 +333,10 @@ class Reuse:
                 raise ConfigError(f"the cache folder {options.cache_folder} is inside the output folder "
                                   f"{options.output_dir}, which every build rewrites: keep it out (the default "
                                   "is PROJECT/.site-builder-cache)")
-            cache = Cache(options.cache_folder)
+            cache = Cache(options.cache_folder, options.project)
+            if not cache.usable:  # (it said why)
+                cache.close()
+                cache = None
         reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started), owned=True)
         reuse.since = since
         if since is not None:

@@ -275,7 +275,7 @@ def _parse(work: Work, config: SiteConfig, context: str,
         article = parse_article(source, config, fingerprint=key)
     except ContentError as exc:
         return source_digest, key, exc.problems, seen
-    return source_digest, key, pack(article) if packed else article, seen
+    return source_digest, key, pack(article, key) if packed else article, seen
 
 
 # --- pages ---------------------------------------------------------------------------------------

@@ -121,10 +121,24 @@ def load(cache: Cache, folder: Path) -> Record | None:
     try:
         data = json.loads(text)
         data["warnings"] = [tuple(w) for w in data["warnings"]]
-        return Record(**data)
-    except (ValueError, TypeError, KeyError):
+        return _checked(Record(**data))
+    except (ValueError, TypeError, KeyError, AttributeError):
         log.debug("the record of the last build of %s is unusable", folder, exc_info=True)
         return None
+
+
+def _checked(record: Record) -> Record:
+    """`record`, if each field is of the type `save` wrote (else ValueError): the cache vouches for
+    what it holds with a MAC, and this is the check behind it."""
+    if record.horizon is not None:
+        datetime.fromisoformat(record.horizon)
+    counts = [record.pages, record.files, *record.articles.values()]
+    if not (isinstance(record.inputs, str) and isinstance(record.output, str)
+            and all(type(n) is int for n in counts) and all(isinstance(lang, str) for lang in record.articles)
+            and all(len(w) == 4 and isinstance(w[0], str) and isinstance(w[2], str) and isinstance(w[3], str)
+                    and (w[1] is None or type(w[1]) is int) for w in record.warnings)):
+        raise ValueError("a field of the wrong type")
+    return record
 
 
 def save(cache: Cache, folder: Path, record: Record | None) -> None:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from site_builder.cache import CACHE_DIR
+from site_builder.cache_key import KEY_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/pages.yml"
@@ -95,6 +96,14 @@ def test_the_builders_cache_is_kept_from_run_to_run_where_the_build_looks_for_it
     assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
     build_at = steps(data, "build").index(build_step(data))
     assert steps(data, "build").index(cache) < build_at
+
+
+def test_the_restored_cache_is_trusted_only_under_the_repositorys_secret_key() -> None:
+    """A cache restored from an earlier run is input: the build authenticates it with a key that
+    only this repository's jobs hold (see site_builder/cache_key.py)."""
+    step = build_step(load())
+    assert step["env"][KEY_ENV] == f"${{{{ secrets.{KEY_ENV} }}}}"
+    assert "each run makes a new key" in WORKFLOW.read_text(encoding="utf-8")
 
 
 def build_step(data: dict) -> dict:
