@@ -20,6 +20,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_config_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's builds (and the processes it starts) keep the cache key in a config folder of the
+    suite's own, never in the user's ~/.config, and take no key from the environment it was run in."""
+    from site_builder import cache_key
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    patch.delenv(cache_key.KEY_ENV, raising=False)
+    cache_key.forget()
+    yield
+    patch.undo()
+    cache_key.forget()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves `directory` under `prefix` only (like GitHub Pages serves a project site)."""
 
