@@ -58,7 +58,8 @@ def not_ours_error(out_dir: Path) -> ConfigError:
     """An existing output folder that the builder did not write, worded for the user."""
     return ConfigError(f"the output folder {out_dir} holds files that site-builder did not write (it has no "
                        f"{BUILDER_RECORD} record), and building there would delete them: choose an empty or "
-                       "new folder, or delete this one yourself if nothing in it is needed")
+                       "new folder, or delete this one yourself if nothing in it is needed (a site built by an "
+                       "earlier version of site-builder, before the record, is one to delete)")
 
 
 # --- the builder's own folders -----------------------------------------------------------------
