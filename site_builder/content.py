@@ -77,7 +77,7 @@ def find_sources(root: Path) -> tuple[list[Path], list[Problem]]:
     """Every `content/articles/**/*.md`, sorted by path (not read); what is not a source (a link out
     of the project or to a folder, a FIFO, a name that is not UTF-8: see `sources`) is reported."""
     found = sources.walk(root, ARTICLES_DIR.as_posix())
-    return [file.path for file in found.files if is_article_name(file.path.name)], found.problems
+    return [path for rel, path in found.files if is_article_name(rel.rpartition("/")[2])], found.problems
 
 
 def is_article_name(name: str) -> bool:
