@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions
+from site_builder.content import read_file_source, read_source, read_unseen_source
 from site_builder.errors import Problem, SiteError
 from site_builder.session import Session
 from tests.helpers import NOW, article, build_site, make_site
@@ -197,6 +198,20 @@ def test_an_article_that_became_a_fifo_is_reported_by_the_previews_next_build(tm
         session.build(options, changed)
     assert sorted(p.path for p in caught.value.problems) == changed
     assert all("is a named pipe (FIFO)" in p.message for p in caught.value.problems)
+
+
+def test_a_file_that_became_a_fifo_after_the_walk_is_reported_by_every_reader(tmp_path: Path) -> None:
+    """The readers open without blocking and look before reading: a FIFO that took an article's
+    place after the folder was walked (or a first build's worker was given it) is refused too."""
+    project = make_site(tmp_path, {A: article()})
+    fifo = project / "content/articles/b.fr.md"
+    os.mkfifo(fifo)
+    rel = "content/articles/b.fr.md"
+    with fifos_released(fifo):
+        results = [read_unseen_source(project, rel, str(fifo), None)[:2], read_source(project, fifo, None),
+                   read_file_source(rel, str(fifo), 0, None)]
+    expected = f"{rel}: is a named pipe (FIFO), not a file; it is not read: remove it"
+    assert [(source, str(problem)) for source, problem in results] == [(None, expected)] * 3
 
 
 # --- file names ----------------------------------------------------------------------------------------
