@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 SOURCE_FOLDERS = ("content", "templates", "static")
 """The project's folders the site is made from (with site.toml): what the preview watches."""
 WALKED_FOLDERS = ("content", "content/articles", "templates", "static")
-"""The source folders, and the folders above them, that may not be links out of the project."""
+"""The source folders, and the folders above them, that may be links only as `link_problem` allows."""
 COPIED = "static"
 """The folder whose files are copied as they are: a link there is never followed, even inside."""
 
