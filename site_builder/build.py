@@ -18,10 +18,11 @@ from site_builder.assemble import assemble, publishable
 from site_builder.cache import CACHE_DIR, Cache, OutputRecord, Stat, config_fingerprint
 from site_builder.check import promote, review, site_paths
 from site_builder.config import SiteConfig, check_project_folder, load_config
-from site_builder.errors import ConfigError, ContentError, Problem, SiteError, sort_problems
+from site_builder.errors import ConfigError, ContentError, Problem, SiteError, shown, sort_problems
 from site_builder.model import Article, Site
 from site_builder.parallel import default_jobs, release_free_memory
 from site_builder.render import OutputFile, check_outputs, render
+from site_builder.sources import walk
 from site_builder.sync import OutputState, Written, open_output, scan, write_output
 from site_builder.tags import TagRegistry, load_tag_registry
 from site_builder.write import check_output_dir, discard, new_stage
@@ -94,7 +95,7 @@ class BuildResult:
         """The one line the CLI prints at the end of a build."""
         per_lang = ", ".join(f"{n} {lang}" for lang, n in self.articles.items())
         return (f"Built {sum(self.articles.values())} articles ({per_lang}): {self.pages} pages, "
-                f"{self.files} files in {self.output} in {self.seconds:.2f} s")
+                f"{self.files} files in {shown(str(self.output))} in {self.seconds:.2f} s")
 
 
 def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
@@ -257,8 +258,9 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
 
 def load_site(options: BuildOptions,
               reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem], incremental.Found]:
-    """load → parse → model: the assembled site, the tag registry, the problems of the articles
-    left out (with `keep_going`; otherwise any problem raises SiteError), and the files found."""
+    """load → parse → model: the assembled site, the tag registry, the problems of the files left
+    out (with `keep_going`; otherwise any error raises SiteError) and the warnings about files not
+    copied (links in static/), and the article files found."""
     reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
     config = load_site_config(options)
     # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
@@ -267,9 +269,11 @@ def load_site(options: BuildOptions,
     loaded = incremental.load_articles(config, reuse.cache, reuse.jobs, since.last.made.found if since else None,
                                        since.changed if since else None)
     articles, problems, reuse.parsed, found = loaded
+    # the templates and static files that are not sources (see `sources`) are reported with the articles
+    problems += [problem for folder in ("templates", "static") for problem in walk(config.root, folder).problems]
     reuse.clock.lap("load + parse")
     reuse.freeze()
-    if problems and not options.keep_going:
+    if any(problem.severity == "error" for problem in problems) and not options.keep_going:
         raise ContentError(problems)
     now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)

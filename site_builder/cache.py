@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import site_builder
-from site_builder import cache_key, parallel
+from site_builder import cache_key, parallel, sources
 from site_builder.cache_entries import (
     FORMAT,
     RACY_NS,
@@ -95,14 +95,20 @@ def config_fingerprint(config: SiteConfig) -> str:
     return digest(repr(replace(config, root=Path("."), source_file=None)))
 
 
-def folder_fingerprint(*folders: Path) -> str:
-    """Names and bytes of every file under `folders` (templates: a change re-renders every page)."""
+def folder_fingerprint(*folders: tuple[Path, str]) -> str:
+    """Names and bytes of the source files of each (project, folder) (templates: a change re-renders
+    every page), and what `sources.walk` reports there: a build that would report it never passes
+    for a build with nothing changed."""
     parts: list[bytes | str] = []
-    for index, folder in enumerate(folders):
+    for index, (root, folder) in enumerate(folders):
         parts.append(str(index))  # where each folder is does not matter, what it holds does
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+        found = sources.walk(root, folder)
+        for file in found.files:
+            try:
+                parts += [file.rel, sources.read_bytes(str(file.path))]
+            except OSError as exc:
+                parts += [file.rel, str(sources.unreadable_problem(file.rel, exc))]
+        parts += [str(problem) for problem in found.problems]
     return digest(*parts)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.i18n import SUPPORTED_LANGUAGES
+from site_builder.sources import WALKED_FOLDERS, folder_problem, read_file
 
 log = logging.getLogger(__name__)
 
@@ -136,21 +137,26 @@ PUBLISHER_KEYS = {"name", "url", "logo"}
 
 
 def check_project_folder(root: Path) -> None:
-    """Refuse a project folder that does not exist (a typo would otherwise build an empty site)."""
+    """Refuse a project folder that does not exist (a typo would otherwise build an empty site), and
+    one whose source folders lead out of it, or to a folder that holds them (see `sources`)."""
     if not root.is_dir():
         raise ConfigError([Problem(str(root), None, "no such project folder: give the folder that holds "
                                    "site.toml and content/ (default: the current folder)")])
+    problems = [problem for folder in WALKED_FOLDERS if (problem := folder_problem(root, folder))]
+    if problems:
+        raise ConfigError(problems)
 
 
 def load_config(root: Path) -> SiteConfig:
     """Read `root/site.toml` (or use the defaults) and validate it."""
     path = root / "site.toml"
     check_project_folder(root)
-    if not path.exists():
+    raw = read_file(root, "site.toml")
+    if raw is None:
         log.debug("no site.toml in %s: using the built-in defaults", root)
         return parse_config({}, root, None, "")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem("site.toml", None, f"not valid UTF-8 at byte {exc.start}")]) from exc

@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from site_builder import sources
 from site_builder.errors import Problem
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ class FrontMatterError(Exception):
 
 
 def load_sources(root: Path, max_bytes: int | None = None) -> tuple[list[Source], list[Problem]]:
-    """Read every `content/articles/**/*.md`, sorted by path; never follow links out of the project.
+    """Read every `content/articles/**/*.md`, sorted by path; only sources (see `sources`) are read.
 
     A file over `max_bytes` is reported without being read."""
     paths, problems = find_sources(root)
@@ -81,29 +83,21 @@ def load_sources(root: Path, max_bytes: int | None = None) -> tuple[list[Source]
 
 
 def find_sources(root: Path) -> tuple[list[Path], list[Problem]]:
-    """Every `content/articles/**/*.md`, sorted by path (not read); linked folders are reported."""
-    top = root / ARTICLES_DIR
-    paths: list[Path] = []
-    problems: list[Problem] = []
-    if not top.is_dir():
-        return paths, problems
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        folder = Path(dirpath)
-        for name in [d for d in dirnames if (folder / d).is_symlink()]:
-            # os.walk does not descend into linked folders; say so rather than lose their articles.
-            dirnames.remove(name)
-            problems.append(Problem((folder / name).relative_to(root).as_posix(), None,
-                                    "is a link to a folder; links to folders are not followed: "
-                                    "move the folder into content/articles/ instead"))
-        dirnames.sort()
-        paths.extend(folder / name for name in sorted(filenames) if name.endswith(".md") and not name.startswith("."))
-    return paths, problems
+    """Every `content/articles/**/*.md`, sorted by path (not read); what is not a source (a link out
+    of the project or to a folder, a FIFO, a name that is not UTF-8: see `sources`) is reported."""
+    found = sources.walk(root, ARTICLES_DIR.as_posix())
+    return [path for rel, path in found.files if is_article_name(rel.rpartition("/")[2])], found.problems
+
+
+def is_article_name(name: str) -> bool:
+    """True for the name of a file that is an article (`*.md`, not hidden: editors' files are)."""
+    return name.endswith(".md") and not name.startswith(".")
 
 
 def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str]) -> list[Path] | None:
     """What `find_sources` finds once the entries at `changed` (paths relative to `root`) changed,
-    knowing it found `last` before; None when one of them is or was a folder, or is or is in a link:
-    only a walk tells what changed with it."""
+    knowing it found `last` before; None when one of them is or was a folder, is or is in a link, or
+    is anything but a regular file under a UTF-8 name: only a walk tells what changed with it."""
     top = root / ARTICLES_DIR
     known = {str(path) for path in last}
     added: list[Path] = []
@@ -113,13 +107,18 @@ def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str])
         if not path.is_relative_to(top):
             continue
         between = [p for p in path.parents if p.is_relative_to(top) and p != top]
-        if path == top or path.is_symlink() or path.is_dir() or any(p.is_symlink() for p in between):
+        try:
+            mode: int | None = os.lstat(path).st_mode
+        except OSError:
+            mode = None
+        if (path == top or (mode is not None and not stat.S_ISREG(mode)) or not sources.is_utf8(path.name)
+                or any(p.is_symlink() for p in between)):
             return None
-        if not path.exists():
+        if mode is None:
             if str(path) not in known:  # maybe a folder, gone with what it held
                 return None
             removed.add(str(path))
-        elif path.name.endswith(".md") and not path.name.startswith(".") and str(path) not in known:
+        elif is_article_name(path.name) and str(path) not in known:
             added.append(path)
     paths = [path for path in last if str(path) not in removed] if removed else list(last)
     if added:  # in the walk's order
@@ -128,31 +127,33 @@ def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str])
 
 
 def read_source(root: Path, path: Path, max_bytes: int | None) -> tuple[Source | None, Problem | None]:
-    """One article file, or the reason it cannot be used (link out of the project, too large, unreadable)."""
+    """One article file, or the reason it cannot be used (not a source: see `sources`; too large,
+    unreadable)."""
     rel = path.relative_to(root).as_posix()
-    if is_link_outside(path, root):
-        return None, Problem(rel, None, "is a link to a file outside the project; it is not followed: "
-                             "copy the article into content/ instead")
+    problem = sources.file_problem(root, path, rel)
+    if problem is not None:
+        return None, problem
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return None, unreadable_problem(rel, exc)
+        return None, sources.unreadable_problem(rel, exc)
     return read_file_source(rel, str(path), size, max_bytes)
 
 
 def read_file_source(rel: str, path: str, size: int, max_bytes: int | None) -> tuple[Source | None, Problem | None]:
     """`read_source` for a file known to be a plain file (or a link inside the project) of `size`
-    bytes: 4× cheaper than looking at it through pathlib again (a first build reads every article)."""
+    bytes: 4× cheaper than looking at it through pathlib again (a first build reads every article).
+    Opened without blocking, and refused unless it is a regular file still (see `sources.open_regular`)."""
     if max_bytes is not None and size > max_bytes:
         return None, oversize_problem(rel, size, max_bytes)
     try:
-        handle = os.open(path, READ_FLAGS)
+        handle, _ = sources.open_regular(path)
         try:
-            data = _read_all(handle, size)
+            data = sources.read_all(handle, size)
         finally:
             os.close(handle)
     except OSError as exc:
-        return None, unreadable_problem(rel, exc)
+        return None, sources.unreadable_problem(rel, exc)
     return Source(rel, data), None
 
 
@@ -162,49 +163,24 @@ def read_unseen_source(root: Path, rel: str, path: str,
     article): its stat, returned, is the opened file's. A link is left to `read_source`, which
     refuses one that leads out of the project; its stat is its target's."""
     try:
-        handle = os.open(path, READ_FLAGS | os.O_NOFOLLOW)
+        handle, info = sources.open_regular(path, os.O_NOFOLLOW)
     except OSError as exc:
         if exc.errno not in (errno.ELOOP, errno.EMLINK):  # (what opening a link without following it says)
-            return None, unreadable_problem(rel, exc), None
+            return None, sources.unreadable_problem(rel, exc), None
         source, problem = read_source(root, Path(path), max_bytes)
         try:
             return source, problem, os.stat(path) if source else None
         except OSError as again:
-            return None, unreadable_problem(rel, again), None
+            return None, sources.unreadable_problem(rel, again), None
     try:
-        stat = os.fstat(handle)
-        if max_bytes is not None and stat.st_size > max_bytes:
-            return None, oversize_problem(rel, stat.st_size, max_bytes), None
-        data = _read_all(handle, stat.st_size)
+        if max_bytes is not None and info.st_size > max_bytes:
+            return None, oversize_problem(rel, info.st_size, max_bytes), None
+        data = sources.read_all(handle, info.st_size)
     except OSError as exc:
-        return None, unreadable_problem(rel, exc), None
+        return None, sources.unreadable_problem(rel, exc), None
     finally:
         os.close(handle)
-    return Source(rel, data), None, stat
-
-
-READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-"""Articles are read with plain system calls: half the time of a Python file object (its buffer, its fstat)."""
-
-
-def _read_all(handle: int, size: int) -> bytes:
-    """The bytes of an open file of `size` bytes, in one call unless it grew since its size was taken."""
-    data = os.read(handle, size + 1)
-    if len(data) > size:
-        parts = [data]
-        while part := os.read(handle, 1 << 20):
-            parts.append(part)
-        data = b"".join(parts)
-    return data
-
-
-def unreadable_problem(rel: str, exc: OSError) -> Problem:
-    return Problem(rel, None, f"cannot be read: {exc.strerror}")
-
-
-def is_link_outside(path: Path, root: Path) -> bool:
-    """True when `path` is a symbolic link whose target lies outside the project folder."""
-    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+    return Source(rel, data), None, info
 
 
 def oversize_problem(rel: str, size: int, max_bytes: int) -> Problem:

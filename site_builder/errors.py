@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,37 @@ class Problem:
     """`error` stops the build; `warning` is reported (and fails only under --strict)."""
 
     def __str__(self) -> str:
+        """`path:line: message`, always one line that shows every character it holds (see `shown`)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+        return shown(f"{where}: {prefix}{self.message}")
+
+
+UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What a message never prints as it is: control characters (C0, DEL, C1: a newline would split a
+`path:line: message`, an escape sequence clear the screen or set the terminal's title), line
+separators, the bidirectional embeddings, overrides and isolates (they reorder what the reader
+sees), and surrogates (a file name's bytes that are not UTF-8, as the OS gives them to Python)."""
+NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def shown(text: str) -> str:
+    """`text` as a message shows it: each character of `UNSEEN` as an escape (`\\n`, `\\x1b`,
+    `\\u202e`; a file name's byte that is not UTF-8 as that byte, `\\xe9`). File names reach messages
+    as they are on disk, written by anyone: this is where they are made harmless to print."""
+    if text.isprintable():  # (every character of UNSEEN is unprintable: the common case costs one scan)
+        return text
+    return UNSEEN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in NAMED:
+        return NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # the byte that was not UTF-8 (Python's `surrogateescape`)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -63,7 +92,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """Path as shown in messages: relative to the project root when inside it."""
+    """Path as shown in messages: relative to the project root when inside it (a Problem escapes it)."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

@@ -282,7 +282,7 @@ def _parse(work: Work, config: SiteConfig, context: str,
 
 def environment(project: Path, config: SiteConfig) -> tuple[jinja2.Environment, str]:
     """The Jinja environment (compiled once per process and set of templates) and the pages' context key."""
-    templates = folder_fingerprint(project / "templates", THEME_DIR / "templates")
+    templates = folder_fingerprint((project, "templates"), (THEME_DIR, "templates"))
     return _environment(project.resolve(), templates), digest(code_fingerprint(), config_fingerprint(config), templates)
 
 

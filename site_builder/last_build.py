@@ -64,7 +64,7 @@ def inputs_fingerprint(options: object, project: Path, config_digest: str,
               if f.name not in IGNORED_OPTIONS]
     registry = project / REGISTRY_FILE
     parts.append(registry.read_bytes() if registry.is_file() else b"-")
-    parts.append(folder_fingerprint(project / "templates", THEME_DIR))  # small: by content
+    parts.append(folder_fingerprint((project, "templates"), (THEME_DIR.parent, THEME_DIR.name)))  # small: by content
     parts += [f"{rel} {stat}" for rel, stat in tree_stats(project / "static")]  # maybe large: by stat
     if not stat_sources:
         prefix = len(ARTICLES_DIR.as_posix()) + 1

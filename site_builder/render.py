@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -15,9 +16,10 @@ from typing import Any, TypeVar
 import jinja2
 import markupsafe
 from jinja2 import nodes
+from jinja2.loaders import split_template_path
 from jinja2.visitor import NodeTransformer
 
-from site_builder import feeds, i18n, sitemap, urls, views
+from site_builder import feeds, i18n, sitemap, sources, urls, views
 from site_builder.errors import BuildError, Problem
 from site_builder.model import Site
 
@@ -88,9 +90,40 @@ def make_environment(project: Path) -> jinja2.Environment:
     """Jinja environment: the project's `templates/` override the shipped theme by name."""
     loaders: list[jinja2.BaseLoader] = []
     if (project / "templates").is_dir():
-        loaders.append(jinja2.FileSystemLoader(project / "templates"))
+        loaders.append(SourceLoader(project, "templates"))
     loaders.append(jinja2.FileSystemLoader(THEME_DIR / "templates"))
     return _configured(_InliningEnvironment(loader=jinja2.ChoiceLoader(loaders), **TEMPLATE_OPTIONS))
+
+
+class SourceLoader(jinja2.FileSystemLoader):
+    """The templates of a project's folder: only the files `sources.walk` finds there (never one
+    through a link out of the project, a FIFO, a name that is not UTF-8: the build reports those)."""
+
+    def __init__(self, project: Path, folder: str):
+        super().__init__(project / folder)  # (its `searchpath` names templates in error messages)
+        self.folder = folder
+        self.files = {file.rel: file.path for file in sources.walk(project, folder).files}
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = self.files.get("/".join(split_template_path(template)))
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = sources.read_bytes(str(path))
+            mtime = os.stat(path).st_mtime
+        except OSError as exc:
+            raise BuildError([sources.unreadable_problem(f"{self.folder}/{template}", exc)]) from exc
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime == mtime
+            except OSError:
+                return False
+
+        return data.decode(self.encoding), str(path), uptodate
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.files)
 
 
 def _configured(env: jinja2.Environment) -> jinja2.Environment:
@@ -255,20 +288,22 @@ def feed_files(site: Site, only: Callable[[feeds.Feed], bool] | None = None) -> 
 
 def theme_assets() -> Iterator[OutputFile]:
     """The shipped theme's CSS and images, under /assets/."""
-    yield from _files_under(THEME_DIR / "assets", prefix="assets/", label="theme asset ")
+    yield from _files_of(sources.walk(THEME_DIR, "assets"), prefix="assets/", label="theme asset ")
 
 
 def static_files(project: Path) -> Iterator[OutputFile]:
-    """The project's `static/` folder, copied as-is to the site root; links are never followed."""
-    yield from _files_under(project / "static", prefix="", label="static/")
+    """The project's `static/` folder, copied as-is to the site root: its files that are sources
+    (see `sources`: links are never followed; the build reports what is left out)."""
+    yield from _files_of(sources.walk(project, "static"), prefix="", label="static/")
 
 
-def _files_under(folder: Path, prefix: str, label: str) -> Iterator[OutputFile]:
-    if not folder.is_dir():
-        return
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        rel = path.relative_to(folder).as_posix()
-        yield OutputFile(prefix + rel, path.read_bytes(), label + rel)
+def _files_of(found: sources.Walk, prefix: str, label: str) -> Iterator[OutputFile]:
+    for file in found.files:
+        try:
+            data = sources.read_bytes(str(file.path))
+        except OSError as exc:
+            raise BuildError([sources.unreadable_problem(label + file.rel, exc)]) from exc
+        yield OutputFile(prefix + file.rel, data, label + file.rel)
 
 
 def _template_position(exc: Exception, env: jinja2.Environment) -> tuple[str | None, int | None]:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from site_builder import search, urls
 from site_builder.build import BuildOptions, BuildResult
-from site_builder.errors import ConfigError, Problem, SiteError
+from site_builder.errors import ConfigError, Problem, SiteError, shown
 from site_builder.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,
@@ -303,7 +303,7 @@ def describe(changed: Sequence[str]) -> str:
     if not changed:
         return "Built"
     more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
-    return f"{changed[0]}{more} changed, rebuilt"
+    return f"{shown(changed[0])}{more} changed, rebuilt"
 
 
 # --- what is added to served HTML ----------------------------------------------------------------

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from site_builder import sources
 from site_builder.config import SiteConfig, _key_line, toml_reason
-from site_builder.content import is_link_outside
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.model import Article, Tag
 from site_builder.parse import make_slug
@@ -33,15 +33,12 @@ EMPTY_REGISTRY = TagRegistry(MappingProxyType({}), MappingProxyType({}))
 
 def load_tag_registry(config: SiteConfig) -> TagRegistry:
     """Read `content/tags.toml` (optional) and check it: known languages, no two tags alike."""
-    path = config.root / REGISTRY_FILE
-    if not path.exists():
-        return EMPTY_REGISTRY
     rel = REGISTRY_FILE.as_posix()
-    if is_link_outside(path, config.root):
-        raise ConfigError([Problem(rel, None, "is a link to a file outside the project; it is not followed: "
-                                   "copy the file into content/ instead")])
+    raw = sources.read_file(config.root, rel)
+    if raw is None:
+        return EMPTY_REGISTRY
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)
     except ValueError as exc:  # not UTF-8, TOMLDecodeError, or an integer too long for Python to convert
         raise ConfigError([Problem(rel, None, f"cannot be read as UTF-8 TOML: {toml_reason(exc)}")]) from exc

@@ -14,9 +14,11 @@ from pathlib import Path, PurePosixPath
 
 import watchfiles
 
+from site_builder.sources import SOURCE_FOLDERS
+
 log = logging.getLogger(__name__)
 
-WATCHED_FOLDERS = ("content", "templates", "static")
+WATCHED_FOLDERS = SOURCE_FOLDERS
 WATCHED_FILES = ("site.toml",)
 # Folders that never hold sources, wherever they are: tools' caches, output, version control.
 IGNORED_FOLDERS = frozenset({
