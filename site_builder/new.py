@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 from site_builder.config import SiteConfig, load_config
-from site_builder.content import ARTICLES_DIR, Source
+from site_builder.content.front_matter import ARTICLES_DIR, Source
+from site_builder.content.parse import make_slug, parse_article
 from site_builder.errors import ConfigError, ContentError, Problem, display_path
 from site_builder.model import Article
-from site_builder.parse import make_slug, parse_article
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,10 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
-from site_builder import search, urls
+from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.errors import ConfigError, Problem, SiteError, shown
+from site_builder.render import search
 from site_builder.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,

@@ -26,19 +26,20 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from site_builder import urls, views
-from site_builder.assemble import replace_articles
+from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult, Since, Snapshot, build
-from site_builder.cache import OutputRecord, file_stat
-from site_builder.check import promote, review
-from site_builder.content import read_source
+from site_builder.content.front_matter import read_source
+from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, sort_problems
-from site_builder.incremental import article_key, page_key
 from site_builder.model import Article
-from site_builder.parse import parse_article
-from site_builder.render import feed_files, render_page
-from site_builder.search import tag_labels
-from site_builder.sync import update_in_place
+from site_builder.output.sync import update_in_place
+from site_builder.render import views
+from site_builder.render.pages import feed_files, render_page
+from site_builder.render.search import tag_labels
+from site_builder.reuse.incremental import article_key, page_key
+from site_builder.reuse.store import OutputRecord, file_stat
+from site_builder.site.assemble import replace_articles
+from site_builder.site.check import promote, review
 
 log = logging.getLogger(__name__)
 

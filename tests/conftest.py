@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def own_config_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The suite's builds (and the processes it starts) keep the cache key in a config folder of the
     suite's own, never in the user's ~/.config, and take no key from the environment it was run in."""
-    from site_builder import cache_key
+    from site_builder.reuse import key as cache_key
 
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

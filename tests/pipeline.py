@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.assemble import assemble
 from site_builder.config import SiteConfig, parse_config
-from site_builder.content import Source
+from site_builder.content.front_matter import Source
+from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Article
-from site_builder.parse import parse_article
-from site_builder.render import OutputFile, check_outputs, make_environment, render
-from site_builder.tags import EMPTY_REGISTRY
+from site_builder.render.pages import OutputFile, check_outputs, make_environment, render
+from site_builder.site.assemble import assemble
+from site_builder.site.tags import EMPTY_REGISTRY
 
 # A project folder that does not exist: no templates/, no static/, only the shipped theme.
 PROJECT = Path("/nonexistent/site-builder-property-tests")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cache import CACHE_DIR
 from site_builder.errors import SiteError
+from site_builder.reuse.store import CACHE_DIR
 from tests.helpers import build_site, tree_digest
 from tests.safety import unsafe_markup_in
 

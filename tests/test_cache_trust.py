@@ -23,7 +23,11 @@ from typing import Any
 
 import pytest
 
-from site_builder import cache, cache_entries, cache_key, incremental, last_build, model
+from site_builder import model
+from site_builder.reuse import entries as cache_entries
+from site_builder.reuse import incremental, last_build
+from site_builder.reuse import key as cache_key
+from site_builder.reuse import store as cache
 from tests.helpers import article, make_site, tree_digest
 from tests.test_incremental import SITE, build_site, clean_build
 

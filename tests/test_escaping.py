@@ -10,7 +10,8 @@ from xml.etree import ElementTree
 import pytest
 from markupsafe import Markup, escape
 
-from site_builder import markdown, render
+from site_builder.content import markdown
+from site_builder.render import pages as render
 from tests.helpers import article, build_site, make_site
 from tests.safety import unsafe_markup, unsafe_markup_in
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from site_builder import render, write
 from site_builder.cli import main
 from site_builder.errors import BuildError, SiteError
+from site_builder.output import write
+from site_builder.render import pages as render
 from tests.helpers import article, build_site, default_signals, make_site, tree_digest
 
 FAIL_AT = 57
@@ -139,7 +140,7 @@ def test_ctrl_c_during_the_swap_waits_for_the_swap(tmp_path: Path, monkeypatch: 
 PAUSING_BUILD = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    from site_builder import write
+    from site_builder.output import write
     from site_builder.cli import main
 
     where = sys.argv[2]

@@ -138,8 +138,8 @@ def test_404_page_speaks_both_languages(demo: Path) -> None:
 def test_sitemap_escapes_what_urls_may_hold_and_parses_back_exactly() -> None:
     from datetime import UTC, datetime
 
-    from site_builder import sitemap
-    from site_builder.views import Link
+    from site_builder.render import sitemap
+    from site_builder.render.views import Link
 
     cfg = load_config(ROOT)
     loc = 'https://news.example/a?b=1&c=<2>'
@@ -157,7 +157,7 @@ def test_sitemap_escapes_what_urls_may_hold_and_parses_back_exactly() -> None:
 def test_a_sitemap_too_large_for_one_file_is_split_under_a_sitemap_index(tmp_path: Path, limit: str,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """sitemaps.org allows 50,000 URLs and 50 MB a file; a 50,000-pair archive has 135,000 pages."""
-    from site_builder import sitemap
+    from site_builder.render import sitemap
 
     monkeypatch.setattr(sitemap, limit, {"MAX_URLS": 4, "MAX_BYTES": 3500}[limit])
     files = {f"content/articles/2024/a{n}.fr.md": article(title=f"Titre {n}", date=f"2024-0{n}-01")

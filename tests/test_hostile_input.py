@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from site_builder.cli import main
 from site_builder.config import SiteConfig
-from site_builder.content import Source
+from site_builder.content.front_matter import Source
+from site_builder.content.markdown import MAX_HTML_DEPTH, MarkdownError, render_markdown
+from site_builder.content.parse import MAX_TAGS_PER_ARTICLE, parse_article
 from site_builder.errors import ContentError, SiteError
-from site_builder.markdown import MAX_HTML_DEPTH, MarkdownError, render_markdown
-from site_builder.parse import MAX_TAGS_PER_ARTICLE, parse_article
 from tests.helpers import article, build_site, make_site
 
 A = "content/articles/a.fr.md"
@@ -130,7 +130,7 @@ DEEP_SHAPES = ["[" * 100_000 + "]" * 100_000, "{a: " * 100_000 + "}" * 100_000, 
 # (as libyaml does from PyYAML 6.0.4 on, at 1,000 levels): the writer must still get our message.
 CAPPED_PARSER = """
 import yaml
-from site_builder import content
+from site_builder.content import front_matter as content
 
 class Capped(content._Loader):
     def check_event(self, *choices):
@@ -145,7 +145,8 @@ content._Loader = Capped
 def test_front_matter_nested_100000_deep_is_refused_without_crashing(shape: str, parser: str) -> None:
     # In a child process: libyaml used to overflow the C stack here, killing the whole interpreter.
     code = ((CAPPED_PARSER if parser == "capped" else "") +
-            "import sys; from site_builder.content import Source; from site_builder.parse import parse_article;"
+            "import sys; from site_builder.content.front_matter import Source;\n"
+            "from site_builder.content.parse import parse_article;"
             "from site_builder.config import parse_config; from site_builder.errors import ContentError\n"
             "text = '---\\ntitle: T\\ndate: 2024-01-01\\nextra:\\n  x: ' + sys.stdin.read() + '\\n---\\n'\n"
             "try: parse_article(Source('a.fr.md', text.encode()), parse_config({}, '.', None, ''))\n"

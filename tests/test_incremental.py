@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import cache, incremental, sync
 from site_builder.build import BuildResult
 from site_builder.errors import SiteError
+from site_builder.output import sync
+from site_builder.reuse import incremental
+from site_builder.reuse import store as cache
 from tests import helpers
 from tests.helpers import article, make_site, tree_digest
 
@@ -277,7 +279,7 @@ def test_a_config_change_parses_every_article_again(tmp_path: Path) -> None:
 def test_a_new_package_version_parses_every_article_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_site(tmp_path, SITE)
     build_site(root)
-    for module in ("incremental", "last_build"):  # every user of the package's fingerprint
+    for module in ("reuse.incremental", "reuse.last_build"):  # every user of the package's fingerprint
         monkeypatch.setattr(f"site_builder.{module}.code_fingerprint", lambda: "another version")
     assert build_site(root).parsed == len(SITE) - 2
 

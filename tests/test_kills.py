@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import incremental
 from site_builder.errors import SiteError
+from site_builder.reuse import incremental
 from tests.helpers import article, build_site, make_site, tree_digest
 
 KILLED_BUILD = textwrap.dedent("""
     import json, os, signal, sys
-    from site_builder import write
+    from site_builder.output import write
     from site_builder.cli import main
 
     project, trace, kill_at, exchange = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "exchange"

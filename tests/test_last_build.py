@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import incremental, last_build
 from site_builder.build import BuildResult
 from site_builder.errors import ContentError
+from site_builder.reuse import incremental, last_build
 from tests.helpers import NOW, article, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply, build_site, clean_build
 

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
 
-from site_builder import markdown
-from site_builder.markdown import MarkdownError, render_markdown
-from site_builder.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
-from site_builder.parse import make_slug
+from site_builder.content import markdown
+from site_builder.content.markdown import MarkdownError, render_markdown
+from site_builder.content.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
+from site_builder.content.parse import make_slug
 from tests.safety import URL_ATTRIBUTES, unsafe_markup
 
 ORDINARY = [
@@ -121,7 +121,7 @@ DEEP = ["> " * 100_000, ">" * 100_000, "- " * 100_000, "1. " * 100_000, "x[^a]\n
 @pytest.mark.parametrize("shape", DEEP)
 def test_nesting_100000_deep_neither_crashes_nor_loses_text(shape: str) -> None:
     # In a child process: markdown-it-pyrs overflows its stack on such text, killing the interpreter.
-    code = ("import sys; from site_builder.markdown import render_markdown, MarkdownError\n"
+    code = ("import sys; from site_builder.content.markdown import render_markdown, MarkdownError\n"
             "try: print('fond' in render_markdown(sys.stdin.read() + ' fond\\n').html)\n"
             "except MarkdownError as exc: print(exc)")
     result = subprocess.run([sys.executable, "-c", code], input=shape, capture_output=True, text=True, timeout=60)

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from site_builder import content, urls
-from site_builder.parse import KNOWN_KEYS, SLUG_PATTERN
+from site_builder import urls
+from site_builder.content import front_matter as content
+from site_builder.content.parse import KNOWN_KEYS, SLUG_PATTERN
 from tests.pipeline import PROJECT, Outcome, run_pipeline
 from tests.safety import unsafe_markup
 

@@ -15,9 +15,10 @@ import pagefind_bin
 import pytest
 from click.testing import CliRunner
 
-from site_builder import search, urls
+from site_builder import urls
 from site_builder.cli import main
 from site_builder.errors import BuildError
+from site_builder.render import search
 from tests.helpers import article, build_site, make_site, tree_digest
 
 TAGS = """

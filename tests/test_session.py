@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import incremental
 from site_builder.build import BuildOptions, BuildResult
-from site_builder.content import find_sources, find_sources_again
+from site_builder.content.front_matter import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
+from site_builder.reuse import incremental
 from site_builder.session import Session
 from tests.helpers import NOW, article, build_site, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply

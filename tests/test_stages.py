@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import urls, views
-from site_builder.assemble import assemble, newest_first, publishable
+from site_builder import urls
 from site_builder.build import BuildOptions, load_site
 from site_builder.config import load_config
-from site_builder.content import Source, split_front_matter
+from site_builder.content.front_matter import Source, split_front_matter
+from site_builder.content.markdown import render_markdown
+from site_builder.content.parse import make_slug, parse_article
 from site_builder.errors import SiteError
 from site_builder.i18n import format_date, language_of, month_name
-from site_builder.markdown import render_markdown
 from site_builder.model import Article, TagLink, Translation
-from site_builder.parse import make_slug, parse_article
-from site_builder.render import make_environment, render_page
-from site_builder.tags import load_tag_registry
+from site_builder.render import views
+from site_builder.render.pages import make_environment, render_page
+from site_builder.site.assemble import assemble, newest_first, publishable
+from site_builder.site.tags import load_tag_registry
 from tests.helpers import NOW, article, build_site, make_site
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,13 +16,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
-from site_builder.cache import Cache, SourceRecord, Stat, code_fingerprint, digest, file_stat, folder_fingerprint
-from site_builder.content import ARTICLES_DIR
+from site_builder.content.front_matter import ARTICLES_DIR
 from site_builder.errors import Problem
 from site_builder.model import Article
-from site_builder.render import THEME_DIR
-from site_builder.sync import entries_under
-from site_builder.tags import REGISTRY_FILE
+from site_builder.output.sync import entries_under
+from site_builder.render.pages import THEME_DIR
+from site_builder.reuse.store import Cache, SourceRecord, Stat, code_fingerprint, digest, file_stat, folder_fingerprint
+from site_builder.site.tags import REGISTRY_FILE
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import urls, write
-from site_builder.cache import OutputRecord, Stat, file_stat
+from site_builder import urls
 from site_builder.errors import BuildError, Problem
-from site_builder.render import OutputFile
-from site_builder.write import discard, interrupts_deferred, publish, write_error, write_files, write_stage
+from site_builder.output import write
+from site_builder.output.write import discard, interrupts_deferred, publish, write_error, write_files, write_stage
+from site_builder.render.pages import OutputFile
+from site_builder.reuse.store import OutputRecord, Stat, file_stat
 
 log = logging.getLogger(__name__)
 

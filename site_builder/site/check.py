@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, sort_problems
 from site_builder.model import Article, Site
-from site_builder.tags import TagRegistry
+from site_builder.site.tags import TagRegistry
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from site_builder import cache_key, model
+from site_builder import model
+from site_builder.reuse import key as cache_key
 
 log = logging.getLogger(__name__)
 

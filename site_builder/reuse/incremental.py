@@ -21,10 +21,24 @@ from typing import NamedTuple
 
 import jinja2
 
-from site_builder import feeds, sitemap, urls, views
-from site_builder import render as rendering
-from site_builder.assemble import linked
-from site_builder.cache import (
+from site_builder import urls
+from site_builder.config import SiteConfig
+from site_builder.content.front_matter import (
+    Source,
+    find_sources,
+    find_sources_again,
+    read_file_source,
+    read_unseen_source,
+)
+from site_builder.content.front_matter import read_source as content_read_source
+from site_builder.content.parse import parse_article
+from site_builder.errors import ContentError, Problem
+from site_builder.model import Article
+from site_builder.output.sync import KeptFile, OutputState, stage_file
+from site_builder.render import feeds, sitemap, views
+from site_builder.render import pages as rendering
+from site_builder.render.pages import THEME_DIR, OutputFile, make_environment
+from site_builder.reuse.store import (
     Cache,
     SourceRecord,
     Stat,
@@ -38,16 +52,9 @@ from site_builder.cache import (
     pack,
     unpack_own,
 )
-from site_builder.check import link_path
-from site_builder.config import SiteConfig
-from site_builder.content import Source, find_sources, find_sources_again, read_file_source, read_unseen_source
-from site_builder.content import read_source as content_read_source
-from site_builder.errors import ContentError, Problem
-from site_builder.model import Article
-from site_builder.parallel import iterate_in_workers, map_in_workers
-from site_builder.parse import parse_article
-from site_builder.render import THEME_DIR, OutputFile, make_environment
-from site_builder.sync import KeptFile, OutputState, stage_file
+from site_builder.reuse.workers import iterate_in_workers, map_in_workers
+from site_builder.site.assemble import linked
+from site_builder.site.check import link_path
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_open
 from slugify import slugify
 
-from site_builder.markdown_guard import MAX_NESTING, fallback_reason
+from site_builder.content.markdown_guard import MAX_NESTING, fallback_reason
 
 log = logging.getLogger(__name__)
 

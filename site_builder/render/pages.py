@@ -19,13 +19,14 @@ from jinja2 import nodes
 from jinja2.loaders import split_template_path
 from jinja2.visitor import NodeTransformer
 
-from site_builder import feeds, i18n, sitemap, sources, urls, views
+from site_builder import i18n, sources, urls
 from site_builder.errors import BuildError, Problem
 from site_builder.model import Site
+from site_builder.render import feeds, sitemap, views
 
 log = logging.getLogger(__name__)
 
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).parent.parent / "theme"
 
 
 @dataclass(frozen=True)

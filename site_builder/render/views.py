@@ -11,10 +11,11 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from site_builder import i18n, metadata, search, urls
+from site_builder import i18n, urls
 from site_builder.config import SiteConfig
-from site_builder.metadata import MetaTag
 from site_builder.model import Article, Correction, Site, TagPage, YearArchive
+from site_builder.render import metadata, search
+from site_builder.render.metadata import MetaTag
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from site_builder.errors import BuildError, Problem
 from site_builder.model import Article, Site
 
 if TYPE_CHECKING:  # render imports views, which imports this module
-    from site_builder.render import OutputFile
+    from site_builder.render.pages import OutputFile
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import site_builder
-from site_builder import cache_key, parallel, sources
-from site_builder.cache_entries import (
+from site_builder import sources
+from site_builder.config import SiteConfig
+from site_builder.reuse import key as cache_key
+from site_builder.reuse import workers as parallel
+from site_builder.reuse.entries import (
     FORMAT,
     RACY_NS,
     OutputRecord,
@@ -47,7 +50,6 @@ from site_builder.cache_entries import (
     unpack,
     unpack_own,
 )
-from site_builder.config import SiteConfig
 
 log = logging.getLogger(__name__)
 
