@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,3 +173,22 @@ class Site:
     """Tag pages per language, sorted by label."""
     years: Mapping[str, tuple[YearArchive, ...]]
     """Year archives per language, newest year first."""
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site."""
+
+    path: str
+    """Path inside the output folder, POSIX style (`fr/index.html`)."""
+    data: bytes
+    source: str
+    """What produced it, for collision messages: an article's path, a template, a static file."""
+
+    @property
+    def written(self) -> bool:
+        """True when the file is already where the write stage would put it (see `output.state.StagedFile`)."""
+        return False
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()

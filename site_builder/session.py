@@ -32,12 +32,12 @@ from site_builder.content.front_matter import read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, sort_problems
 from site_builder.model import Article
-from site_builder.output.sync import update_in_place
+from site_builder.output.journal import update_in_place
+from site_builder.output.state import OutputRecord, file_stat
 from site_builder.render import views
 from site_builder.render.pages import feed_files, render_page
 from site_builder.render.search import tag_labels
 from site_builder.reuse.incremental import article_key, page_key
-from site_builder.reuse.store import OutputRecord, file_stat
 from site_builder.site.assemble import replace_articles
 from site_builder.site.check import promote, review
 

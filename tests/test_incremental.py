@@ -12,7 +12,7 @@ import pytest
 
 from site_builder.build import BuildResult
 from site_builder.errors import SiteError
-from site_builder.output import sync
+from site_builder.output import journal
 from site_builder.reuse import incremental
 from site_builder.reuse import store as cache
 from tests import helpers
@@ -300,12 +300,12 @@ def test_a_write_that_fails_midway_puts_the_previous_output_back(tmp_path: Path,
             raise OSError(28, "No space left on device", str(dst))
         real_rename(src, dst)
 
-    monkeypatch.setattr(sync.os, "rename", failing_rename)
+    monkeypatch.setattr(journal.os, "rename", failing_rename)
     with pytest.raises(SiteError, match="previous output was left as it was"):
         build_site(root)
     assert len(calls) == 5
     assert tree_digest(root / "public") == before
-    assert not sync.journals_of(root / "public")
+    assert not journal.journals_of(root / "public")
 
 
 def test_a_build_killed_midway_is_undone_by_the_next_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,14 +320,14 @@ def test_a_build_killed_midway_is_undone_by_the_next_one(tmp_path: Path, monkeyp
             raise KeyboardInterrupt  # stands for the process being killed here
         real_rename(src, dst)
 
-    monkeypatch.setattr(sync.os, "rename", dying_rename)
-    monkeypatch.setattr(sync, "rollback", lambda *args: None)  # killed: no chance to clean up
+    monkeypatch.setattr(journal.os, "rename", dying_rename)
+    monkeypatch.setattr(journal, "rollback", lambda *args: None)  # killed: no chance to clean up
     with pytest.raises(KeyboardInterrupt):
         build_site(root)
-    assert sync.journals_of(root / "public")
+    assert journal.journals_of(root / "public")
     monkeypatch.undo()
     build_site(root)
-    assert not sync.journals_of(root / "public")
+    assert not journal.journals_of(root / "public")
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
 
 

@@ -3,11 +3,9 @@ templates, feeds and the sitemap through `feeds` and `sitemap`."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import CodeType
@@ -21,31 +19,12 @@ from jinja2.visitor import NodeTransformer
 
 from site_builder import i18n, sources, urls
 from site_builder.errors import BuildError, Problem
-from site_builder.model import Site
+from site_builder.model import OutputFile, Site
 from site_builder.render import feeds, sitemap, views
 
 log = logging.getLogger(__name__)
 
 THEME_DIR = Path(__file__).parent.parent / "theme"
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """One file of the built site."""
-
-    path: str
-    """Path inside the output folder, POSIX style (`fr/index.html`)."""
-    data: bytes
-    source: str
-    """What produced it, for collision messages: an article's path, a template, a static file."""
-
-    @property
-    def written(self) -> bool:
-        """True when the file is already where the write stage would put it (see `sync.StagedFile`)."""
-        return False
-
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 def escape(value: object) -> str:

@@ -14,7 +14,6 @@ import datetime
 import hmac
 import io
 import logging
-import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -24,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from site_builder import model
+from site_builder.output.state import OutputRecord, Stat
 from site_builder.reuse import key as cache_key
 
 log = logging.getLogger(__name__)
@@ -163,25 +163,6 @@ def unpack(blob: object, key: str) -> object | None:
 
 
 # --- records -------------------------------------------------------------------------------------
-
-Stat = tuple[int, int, int, int]
-"""What says a file is unchanged: size, mtime and ctime in ns, inode."""
-
-
-def file_stat(st: os.stat_result) -> Stat:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-@dataclass(frozen=True)
-class OutputRecord:
-    """A file the last build wrote into an output folder."""
-
-    key: str
-    """What produced it: a page's key, or '' for files compared by bytes only."""
-    digest: str
-    """SHA-256 of its bytes."""
-    stat: Stat
-    """Its stat right after it was written: if it still matches, the file is untouched."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from site_builder.content.front_matter import read_source as content_read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
-from site_builder.output.sync import KeptFile, OutputState, stage_file
+from site_builder.output.state import KeptFile, OutputState, stage_file
 from site_builder.render import feeds, sitemap, views
 from site_builder.render import pages as rendering
 from site_builder.render.pages import THEME_DIR, OutputFile, make_environment

@@ -19,9 +19,9 @@ from pathlib import Path
 from site_builder.content.front_matter import ARTICLES_DIR
 from site_builder.errors import Problem
 from site_builder.model import Article
-from site_builder.output.sync import entries_under
+from site_builder.output.state import Stat, entries_under, file_stat
 from site_builder.render.pages import THEME_DIR
-from site_builder.reuse.store import Cache, SourceRecord, Stat, code_fingerprint, digest, file_stat, folder_fingerprint
+from site_builder.reuse.store import Cache, SourceRecord, code_fingerprint, digest, folder_fingerprint
 from site_builder.site.tags import REGISTRY_FILE
 
 log = logging.getLogger(__name__)

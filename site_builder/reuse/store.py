@@ -30,17 +30,15 @@ from typing import Any, TypeVar
 import site_builder
 from site_builder import sources
 from site_builder.config import SiteConfig
+from site_builder.output.state import OutputRecord, Stat, file_stat
 from site_builder.reuse import key as cache_key
 from site_builder.reuse import workers as parallel
 from site_builder.reuse.entries import (
     FORMAT,
     RACY_NS,
-    OutputRecord,
     SourceRecord,
-    Stat,
     build_mac,
     build_record,
-    file_stat,
     output_records,
     output_row,
     pack,
