@@ -17,10 +17,10 @@ from site_builder import urls
 from site_builder.config import SiteConfig, check_project_folder, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, shown, sort_problems
 from site_builder.model import Article, Site
+from site_builder.output import pagefind
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written, write_output
 from site_builder.output.write import check_output_dir, discard, new_stage
-from site_builder.render import search
 from site_builder.render.pages import OutputFile, check_outputs, render
 from site_builder.reuse import incremental, last_build
 from site_builder.reuse.store import CACHE_DIR, Cache, config_fingerprint
@@ -136,7 +136,7 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
         # indexed for search before anything is published; a failure leaves the previous output.
         config, articles = site.config, {lang: len(site.by_lang[lang]) for lang in site.config.language_codes}
         languages = [lang for lang, count in articles.items() if count]
-        index = (lambda folder, bundles: search.index_site(folder, languages, bundles)) if options.search else None
+        index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles)) if options.search else None
         if index is not None and keep is None:
             # Pagefind takes some 840 MB to index 5,000 articles: the model and the views, no longer
             # needed, are let go before it runs (a new process's build will not use them again).
@@ -254,7 +254,7 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
     outputs = render(site, env, reuse.renderer, review_site)
     reuse.clock.lap("render")
     check_outputs(outputs)
-    search.check_outputs(outputs, indexed=options.search)
+    pagefind.check_outputs(outputs, indexed=options.search)
     (paths, found_problems), = reviewed
     return Prepared(site, registry, env, context, outputs, paths, [*left_out, *found_problems], found)
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.errors import ConfigError, Problem, SiteError, shown
-from site_builder.render import search
+from site_builder.output import pagefind
 from site_builder.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,
@@ -213,7 +213,7 @@ class Preview:
         fresh = self.workdir / "search-next"
         shutil.rmtree(fresh, ignore_errors=True)
         try:
-            search.index_site(self.site_dir, [lang for lang, n in result.articles.items() if n], fresh)
+            pagefind.index_site(self.site_dir, [lang for lang, n in result.articles.items() if n], fresh)
             shutil.rmtree(self.search_dir, ignore_errors=True)
             fresh.mkdir(exist_ok=True)  # no articles, no bundle: the search page says search is unavailable
             fresh.rename(self.search_dir)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from site_builder import urls
 from site_builder.cli import main
 from site_builder.errors import BuildError
-from site_builder.render import search
+from site_builder.output import pagefind
 from tests.helpers import article, build_site, make_site, tree_digest
 
 TAGS = """
@@ -231,7 +231,7 @@ def test_pagefind_reads_no_settings_file_from_the_site_or_the_folder_the_build_r
     (site / "pagefind.yml").write_text(settings)
     (tmp_path / "pagefind.json").write_text(settings)
     monkeypatch.chdir(tmp_path)
-    search.index_site(site, ["fr"])
+    pagefind.index_site(site, ["fr"])
     assert languages_of(site / "pagefind/fr") == {"fr": 1}
     assert (tmp_path / "victim.txt").read_text() == "the user's data\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pagefind.json", "project", "victim.txt"]
@@ -242,7 +242,7 @@ def test_pagefind_reads_no_settings_from_the_environment(tmp_path: Path, monkeyp
     monkeypatch.setenv("PAGEFIND_LOGFILE", str(tmp_path / "victim.txt"))
     monkeypatch.setenv("PAGEFIND_OUTPUT_PATH", str(tmp_path / "elsewhere"))
     monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "en")
-    search.index_site(site, ["fr"])
+    pagefind.index_site(site, ["fr"])
     assert languages_of(site / "pagefind/fr") == {"fr": 1}
     assert (tmp_path / "victim.txt").read_text() == "the user's data\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "victim.txt"]

@@ -1,0 +1,108 @@
+"""Running Pagefind over the staged site: one bundle per language, `/pagefind/<lang>/`, indexed
+from that language's article pages only (what each page tells Pagefind: see `render.search`).
+
+Pagefind's settings are ours alone. Besides its command line it reads `pagefind.{json,yml,yaml,toml}`
+in the folder it runs in and `PAGEFIND_*` variables from the environment, and either could make it
+write anywhere (`logfile:`, `output_path:`); so it runs in an empty folder of its own, without those
+variables, told where the site is and where each bundle goes; a project's `static/pagefind.yml`
+(which would land at the site's root) is refused; and each bundle is looked for where it was asked
+to be before the site is published.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pagefind_bin
+
+from site_builder import urls
+from site_builder.errors import BuildError, Problem
+from site_builder.model import OutputFile
+
+log = logging.getLogger(__name__)
+
+
+CONFIG_FILES = frozenset({"pagefind.json", "pagefind.yml", "pagefind.yaml", "pagefind.toml"})
+"""The files Pagefind reads its settings from, in the folder it runs in."""
+
+
+ENVIRONMENT_PREFIX = "PAGEFIND_"
+"""Pagefind reads each of its settings from the environment variable named so (`PAGEFIND_LOGFILE`)."""
+
+
+ENTRY_FILE = "pagefind-entry.json"
+"""The file every Pagefind bundle has: without it, the search page finds no index."""
+
+
+def check_outputs(outputs: Sequence[OutputFile], indexed: bool = True) -> None:
+    """Refuse a Pagefind settings file at the site's root, and (when `indexed`) site files under
+    `/pagefind/`, where the search index is written."""
+    prefix = urls.search_bundle_root()
+    problems = [Problem(out.source, None, "the search index is configured by site-builder, not by a Pagefind "
+                        "settings file (Pagefind never reads one from the project): remove this file; what is "
+                        "indexed is set by the templates' `data-pagefind-…` attributes")
+                for out in outputs if out.path.casefold() in CONFIG_FILES]
+    if indexed:
+        problems += [Problem(out.source, None, f"writes {out.path}, inside the search index folder /{prefix}: "
+                             "rename it, or build with --no-search")
+                     for out in outputs if out.path.casefold().startswith(prefix)]
+    if problems:
+        raise BuildError(problems)
+
+
+def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None) -> None:
+    """Index the staged site with Pagefind, one bundle per language in `languages`, into the site's
+    `pagefind/` (or into `bundles`, as the site's `pagefind/` would be, when given).
+
+    Pass only languages that have articles: Pagefind would otherwise index every page of a
+    language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message.
+    """
+    for lang in languages:
+        started = time.perf_counter()
+        run_pagefind(stage, lang, bundles)
+        log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
+
+
+def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
+    """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or `bundles/<lang>/`)."""
+    bundle = (bundles / lang if bundles is not None else stage / urls.search_bundle(lang)).resolve()
+    # Only article pages are indexed (`data-pagefind-body`): given only those, Pagefind does not read
+    # the list pages at all, and needs about 100 MB less for 5,000 articles. The bundle's place is
+    # given as a path (a settings file's `output_path` would override `--output-subdir`).
+    arguments = ["--site", str(stage.resolve()), "--glob", urls.article_pages_glob(lang),
+                 "--output-path", str(bundle), "--quiet"]
+    try:
+        command = [str(pagefind_bin.get_executable()), *arguments]
+        with tempfile.TemporaryDirectory(prefix="site-builder-pagefind-") as nowhere:
+            # Where no project file can configure it (module docstring), nor the environment.
+            done = subprocess.run(command, cwd=nowhere, env=pagefind_environment(), capture_output=True,
+                                  text=True, check=False)
+    except OSError as exc:
+        raise BuildError([Problem("search index", None, f"cannot run Pagefind: {exc}; reinstall "
+                                  "site-builder (pagefind-bin), or build with --no-search")]) from exc
+    if done.returncode != 0:
+        message = pagefind_message(done.stderr) or pagefind_message(done.stdout) or f"exit status {done.returncode}"
+        raise BuildError([Problem("search index", None, f"Pagefind failed indexing /{lang}/: {message}")])
+    for line in done.stderr.splitlines():
+        log.warning("pagefind (%s): %s", lang, line)
+    if not (bundle / ENTRY_FILE).is_file():
+        raise BuildError([Problem("search index", None, f"Pagefind wrote no index for /{lang}/ (no {ENTRY_FILE} "
+                                  f"in {bundle}), though it reported no error: build again; if it persists, "
+                                  "reinstall site-builder (pagefind-bin), or build with --no-search")])
+
+
+def pagefind_environment() -> dict[str, str]:
+    """This process's environment without the variables Pagefind takes settings from."""
+    return {name: value for name, value in os.environ.items() if not name.upper().startswith(ENVIRONMENT_PREFIX)}
+
+
+def pagefind_message(output: str) -> str:
+    """Pagefind's output as one line: non-blank lines once each, in order."""
+    lines = dict.fromkeys(line.strip() for line in output.splitlines() if line.strip())
+    return " ".join(lines)
