@@ -16,14 +16,15 @@ import jinja2
 from site_builder import urls
 from site_builder.config import SiteConfig, check_project_folder, load_config
 from site_builder.errors import ConfigError, ContentError, Problem, SiteError, shown, sort_problems
-from site_builder.model import Article, Site
+from site_builder.model import Article, OutputFile, Site
 from site_builder.output import pagefind
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written, write_output
 from site_builder.output.write import check_output_dir, discard, new_stage
-from site_builder.render.pages import OutputFile, check_outputs, render
+from site_builder.render.pages import check_outputs, render
 from site_builder.reuse import incremental, last_build
-from site_builder.reuse.store import CACHE_DIR, Cache, config_fingerprint
+from site_builder.reuse.fingerprints import config_fingerprint
+from site_builder.reuse.store import CACHE_DIR, Cache
 from site_builder.reuse.workers import default_jobs, release_free_memory
 from site_builder.site.assemble import assemble, publishable
 from site_builder.site.check import promote, review, site_paths

@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from site_builder import model
+from site_builder.output import state as output_state
 from site_builder.reuse import entries as cache_entries
-from site_builder.reuse import incremental, last_build
+from site_builder.reuse import fingerprints, incremental, last_build
 from site_builder.reuse import key as cache_key
 from site_builder.reuse import store as cache
 from tests.helpers import article, make_site, tree_digest
@@ -64,13 +65,13 @@ def stored_articles(root: Path) -> dict[str, model.Article]:
     """Every entry's article, read as the attacker would (plain pickle, any format)."""
     with database(root) as db:
         rows = db.execute("SELECT key, entry FROM articles").fetchall()
-    return {key: pickle.loads(entry[len(cache.FORMAT) + 32:]) for key, entry in rows}
+    return {key: pickle.loads(entry[len(cache_entries.FORMAT) + 32:]) for key, entry in rows}
 
 
 def with_plain_checksum(payload: bytes) -> bytes:
     """An entry as the cache used to check it: header, SHA-256 of the payload (anyone can recompute
     it), payload."""
-    return cache.FORMAT + hashlib.sha256(payload).digest() + payload
+    return cache_entries.FORMAT + hashlib.sha256(payload).digest() + payload
 
 
 def write_entries(root: Path, entries: dict[str, bytes]) -> None:
@@ -122,10 +123,11 @@ def test_the_unpickler_constructs_no_class_even_under_a_valid_mac() -> None:
     rewrite_class = b"\x80\x02csite_builder.model\nArticle\nN}(X\x08\x00\x00\x00__hash__Nu\x86b."
     run_code = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00trueq\x85R."
     # BUILD on what the allow-list hands out (here `_record`) must fail too.
-    change_loader = b"\x80\x02csite_builder.cache\n_record\nN}(X\x07\x00\x00\x00_recordNu\x86b."
+    change_loader = b"\x80\x02csite_builder.reuse.entries\n_record\nN}(X\x07\x00\x00\x00_recordNu\x86b."
     for payload in (rewrite_class, run_code, change_loader):
-        entry = cache.FORMAT + cache_key.mac()(cache.FORMAT, cache_entries._keyed("k"), payload) + payload
-        assert cache.unpack(entry, "k") is None
+        mac = cache_key.mac()(cache_entries.FORMAT, cache_entries._keyed("k"), payload)
+        entry = cache_entries.FORMAT + mac + payload
+        assert cache_entries.unpack(entry, "k") is None
     assert model.Article.__dict__["__hash__"] is not None
 
 
@@ -205,9 +207,9 @@ OUTSIDE = [b"../outside.html", b"/tmp/outside.html", b"fr/../../outside.html", b
 def test_records_under_a_valid_mac_are_misses_when_their_path_leaves_their_folder(tmp_path: Path) -> None:
     """Behind the MAC (a key that leaked), a record still names only a file inside its folder."""
     store = cache.Cache(tmp_path / "cache")
-    good = cache.OutputRecord("key", cache.digest("x"), (1, 2, 3, 4))
+    good = output_state.OutputRecord("key", fingerprints.digest("x"), (1, 2, 3, 4))
     store.put_outputs(tmp_path / "out", {"fr/index.html": good}, (), replace_all=True)
-    source = cache.SourceRecord((1, 2, 3, 4), cache.digest("y"), 5)
+    source = cache_entries.SourceRecord((1, 2, 3, 4), fingerprints.digest("y"), 5)
     store.put_sources(tmp_path, {"content/articles/a.md": source}, {})
     folder, root = os.fsencode(tmp_path / "out"), os.fsencode(tmp_path)
     for path in OUTSIDE:
@@ -221,14 +223,14 @@ def test_records_under_a_valid_mac_are_misses_when_their_path_leaves_their_folde
     store.close()
 
 
-def _output_fields(folder: bytes, path: bytes, record: cache.OutputRecord) -> tuple[object, ...]:
+def _output_fields(folder: bytes, path: bytes, record: output_state.OutputRecord) -> tuple[object, ...]:
     stat = " ".join(map(str, record.stat))
     message = b"outputs\0%s\0%s\0%s\0%s\0%s" % (folder, path, record.key.encode(), record.digest.encode(),
                                                    stat.encode())
     return record.key, record.digest, stat, cache_key.mac()(message)
 
 
-def _source_fields(root: bytes, rel: bytes, record: cache.SourceRecord) -> tuple[object, ...]:
+def _source_fields(root: bytes, rel: bytes, record: cache_entries.SourceRecord) -> tuple[object, ...]:
     stat = " ".join(map(str, record.stat))
     message = b"sources\0%s\0%s\0%s\0%s\0%d" % (root, rel, stat.encode(), record.digest.encode(), record.read_ns)
     return stat, record.digest, record.read_ns, cache_key.mac()(message)
@@ -434,8 +436,8 @@ def test_the_cache_keeps_names_that_are_not_utf8_and_no_text_makes_it_fail(tmp_p
     """File names come from `os.fsdecode`: bytes that are not UTF-8 arrive as surrogates."""
     name = "content/articles/caf\udce9.fr.md"
     store = cache.Cache(tmp_path / "cache")
-    source = cache.SourceRecord((1, 2, 3, 4), cache.digest("x"), 5)
-    output = cache.OutputRecord("key", cache.digest("y"), (1, 2, 3, 4))
+    source = cache_entries.SourceRecord((1, 2, 3, 4), fingerprints.digest("x"), 5)
+    output = output_state.OutputRecord("key", fingerprints.digest("y"), (1, 2, 3, 4))
     folder = tmp_path / "out\udce9"
     store.put_sources(tmp_path, {name: source}, {})
     store.put_outputs(folder, {"caf\udce9/index.html": output}, (), replace_all=True)

@@ -13,6 +13,7 @@ import pytest
 from site_builder.build import BuildResult
 from site_builder.errors import SiteError
 from site_builder.output import journal
+from site_builder.reuse import entries as cache_entries
 from site_builder.reuse import incremental
 from site_builder.reuse import store as cache
 from tests import helpers
@@ -203,7 +204,7 @@ def test_half_written_corrupt_or_foreign_cache_entries_are_rebuilt(tmp_path: Pat
         middle = len(entry) // 2
         db.execute("UPDATE articles SET entry = ? WHERE key = ?",
                    (entry[:middle] + bytes([entry[middle] ^ 1]) + entry[middle + 1:], flipped))
-        db.execute("UPDATE articles SET entry = ? WHERE key = ?", (cache.pack(Boom(marker), foreign), foreign))
+        db.execute("UPDATE articles SET entry = ? WHERE key = ?", (cache_entries.pack(Boom(marker), foreign), foreign))
     incremental.forget()  # as in a new process: what this one remembers would hide the cache
     # Into another folder: nothing changed for `public`, whose build would stand without a look at
     # the cache; this one must load every article.
@@ -394,7 +395,7 @@ def test_articles_are_stored_whole_whatever_sqlite_allows_in_one_statement(tmp_p
     before 3.32): 2,345 entries, with one left over after the full statements, are all stored."""
     store = cache.Cache(tmp_path / "cache")
     store.db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
-    entries = {f"key-{n}": cache.pack(f"article {n}", f"key-{n}") for n in range(2345)}
+    entries = {f"key-{n}": cache_entries.pack(f"article {n}", f"key-{n}") for n in range(2345)}
     store.put_articles(entries, keep=set(entries))
     store.wait()
     assert store.articles(entries) == {key: f"article {n}" for n, key in enumerate(entries)}

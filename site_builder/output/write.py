@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from site_builder.errors import BuildError, ConfigError, Problem
-from site_builder.render.pages import OutputFile
+from site_builder.model import OutputFile
 from site_builder.urls import BUILDER_RECORD
 
 log = logging.getLogger(__name__)

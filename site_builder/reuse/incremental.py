@@ -33,25 +33,14 @@ from site_builder.content.front_matter import (
 from site_builder.content.front_matter import read_source as content_read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
-from site_builder.model import Article
-from site_builder.output.state import KeptFile, OutputState, stage_file
+from site_builder.model import Article, OutputFile
+from site_builder.output.state import KeptFile, OutputState, Stat, file_stat, stage_file
 from site_builder.render import feeds, sitemap, views
 from site_builder.render import pages as rendering
-from site_builder.render.pages import THEME_DIR, OutputFile, make_environment
-from site_builder.reuse.store import (
-    Cache,
-    SourceRecord,
-    Stat,
-    code_fingerprint,
-    config_fingerprint,
-    digest,
-    file_stat,
-    folder_fingerprint,
-    forget_records,
-    now_ns,
-    pack,
-    unpack_own,
-)
+from site_builder.render.pages import THEME_DIR, make_environment
+from site_builder.reuse.entries import SourceRecord, pack, unpack_own
+from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, folder_fingerprint, now_ns
+from site_builder.reuse.store import Cache, forget_records
 from site_builder.reuse.workers import iterate_in_workers, map_in_workers
 from site_builder.site.assemble import linked
 from site_builder.site.check import link_path

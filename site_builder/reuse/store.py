@@ -13,29 +13,19 @@ so changing any of them invalidates what depends on it."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import sqlite3
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
-from functools import lru_cache, wraps
-from importlib import metadata
+from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-import site_builder
-from site_builder import sources
-from site_builder.config import SiteConfig
-from site_builder.output.state import OutputRecord, Stat, file_stat
+from site_builder.output.state import OutputRecord
 from site_builder.reuse import key as cache_key
 from site_builder.reuse import workers as parallel
 from site_builder.reuse.entries import (
-    FORMAT,
-    RACY_NS,
     SourceRecord,
     build_mac,
     build_record,
@@ -46,7 +36,6 @@ from site_builder.reuse.entries import (
     source_records,
     source_row,
     unpack,
-    unpack_own,
 )
 
 log = logging.getLogger(__name__)
@@ -54,62 +43,10 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 CACHE_DIR = ".site-builder-cache"
-DEPENDENCIES = ("jinja2", "markdown-it-pyrs", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
-                "text-unidecode", "PyYAML", "MarkupSafe")
 KEEP_FACTOR = 3
 """Entries are pruned (all but those of the current build) once there are this many times more than
 articles: the preview server (at its own URL) and `build` can then share the cache without evicting
 each other's entries."""
-
-
-# --- fingerprints --------------------------------------------------------------------------------
-
-def digest(*parts: bytes | str) -> str:
-    """Hex SHA-256 of the parts, each length-prefixed so that ("ab", "c") != ("a", "bc")."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """The package's own source and the versions of the libraries that shape the output."""
-    package = Path(site_builder.__file__).parent
-    parts: list[bytes | str] = [site_builder.__version__, sys.version]
-    for path in sorted(package.rglob("*.py")):
-        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
-    for name in DEPENDENCIES:
-        try:
-            parts += [name, metadata.version(name)]
-        except metadata.PackageNotFoundError:
-            parts += [name, "-"]
-    return digest(*parts)
-
-
-def config_fingerprint(config: SiteConfig) -> str:
-    """Everything site.toml (and the command line) said; not where the project is (its files are
-    fingerprinted by content)."""
-    return digest(repr(replace(config, root=Path("."), source_file=None)))
-
-
-def folder_fingerprint(*folders: tuple[Path, str]) -> str:
-    """Names and bytes of the source files of each (project, folder) (templates: a change re-renders
-    every page), and what `sources.walk` reports there: a build that would report it never passes
-    for a build with nothing changed."""
-    parts: list[bytes | str] = []
-    for index, (root, folder) in enumerate(folders):
-        parts.append(str(index))  # where each folder is does not matter, what it holds does
-        found = sources.walk(root, folder)
-        for file in found.files:
-            try:
-                parts += [file.rel, sources.read_bytes(str(file.path))]
-            except OSError as exc:
-                parts += [file.rel, str(sources.unreadable_problem(file.rel, exc))]
-        parts += [str(problem) for problem in found.problems]
-    return digest(*parts)
 
 
 # --- the store -----------------------------------------------------------------------------------
@@ -473,12 +410,3 @@ class _Transaction:
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-def now_ns() -> int:
-    return time.time_ns()
-
-
-__all__ = ["CACHE_DIR", "FORMAT", "RACY_NS", "Cache", "OutputRecord", "SourceRecord", "Stat", "code_fingerprint",
-           "config_fingerprint", "digest", "file_stat", "folder_fingerprint", "forget_records", "now_ns", "pack",
-           "unpack", "unpack_own"]
