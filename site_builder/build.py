@@ -22,7 +22,7 @@ from site_builder.output.state import OutputRecord, OutputState, Stat, open_outp
 from site_builder.output.sync import Written, write_output
 from site_builder.output.write import check_output_dir, discard, new_stage
 from site_builder.render.pages import check_outputs, render
-from site_builder.reuse import incremental, last_build
+from site_builder.reuse import last_build, loading, pages
 from site_builder.reuse.fingerprints import config_fingerprint
 from site_builder.reuse.store import CACHE_DIR, Cache
 from site_builder.reuse.workers import default_jobs, release_free_memory
@@ -57,7 +57,7 @@ class BuildOptions:
     jobs: int | None = None
     """Worker processes for parsing and rendering; default: the number of cores."""
     cache: bool = True
-    """Reuse what earlier builds parsed and rendered (see `incremental`)."""
+    """Reuse what earlier builds parsed and rendered (see `reuse`)."""
     cache_dir: Path | None = None
     """Where the cache lives; default `<project>/.site-builder-cache`."""
 
@@ -142,7 +142,7 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
             # Pagefind takes some 840 MB to index 5,000 articles: the model and the views, no longer
             # needed, are let go before it runs (a new process's build will not use them again).
             del made, site
-            incremental.forget()
+            loading.forget()
             gc.collect()  # (the collector is off during a build: the few cycles, templates and all)
             release_free_memory()
         state = reuse.output_state(out_dir)
@@ -229,13 +229,13 @@ class Prepared:
     registry: TagRegistry
     env: jinja2.Environment
     context: str
-    """The pages' context key (see `incremental.environment`)."""
+    """The pages' context key (see `pages.environment`)."""
     outputs: list[OutputFile]
     paths: frozenset[str]
     """Every path a link may name (`check.site_paths`)."""
     problems: list[Problem]
     """What `check.review` finds, and (with `keep_going`) the articles left out."""
-    found: incremental.Found
+    found: loading.Found
     """The article files there are."""
 
 
@@ -244,8 +244,8 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
     reuse = reuse or Reuse(None, 1, Stopwatch(time.perf_counter()))
     site, registry, left_out, found = load_site(options, reuse)
     # render: only the pages whose key changed since the files in the output folder were written.
-    env, context = incremental.environment(options.project, site.config)
-    reuse.renderer = incremental.ReusingRenderer(reuse.state, context, reuse.jobs, reuse.stage)
+    env, context = pages.environment(options.project, site.config)
+    reuse.renderer = pages.ReusingRenderer(reuse.state, context, reuse.jobs, reuse.stage)
     reviewed: list[tuple[frozenset[str], list[Problem]]] = []
 
     def review_site(files: list[str]) -> None:  # while the pages are rendered (by workers)
@@ -261,7 +261,7 @@ def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = Non
 
 
 def load_site(options: BuildOptions,
-              reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem], incremental.Found]:
+              reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem], loading.Found]:
     """load → parse → model: the assembled site, the tag registry, the problems of the files left
     out (with `keep_going`; otherwise any error raises SiteError) and the warnings about files not
     copied (links in static/), and the article files found."""
@@ -270,7 +270,7 @@ def load_site(options: BuildOptions,
     # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
     # problem in every file is collected before giving up (or going on without them).
     since = reuse.since
-    loaded = incremental.load_articles(config, reuse.cache, reuse.jobs, since.last.made.found if since else None,
+    loaded = loading.load_articles(config, reuse.cache, reuse.jobs, since.last.made.found if since else None,
                                        since.changed if since else None)
     articles, problems, reuse.parsed, found = loaded
     # the templates and static files that are not sources (see `sources`) are reported with the articles
@@ -303,7 +303,7 @@ _CONFIGS: dict[SiteConfig, SiteConfig] = {}
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     """Read and parse every article: the good ones, and every problem of the bad ones."""
-    loaded = incremental.load_articles(config, None, 1)
+    loaded = loading.load_articles(config, None, 1)
     return loaded.articles, loaded.problems
 
 
@@ -314,7 +314,7 @@ class Reuse:
     def __init__(self, cache: Cache | None, jobs: int, clock: Stopwatch, owned: bool = False):
         self.cache, self.jobs, self.clock = cache, jobs, clock
         self.state: OutputState | None = None
-        self.renderer = incremental.ReusingRenderer(None, "", jobs)
+        self.renderer = pages.ReusingRenderer(None, "", jobs)
         self.parsed = 0
         self.owned = owned
         """True when the build that made it will `close` it."""

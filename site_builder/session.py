@@ -7,7 +7,7 @@ nothing but the article's own page, the feeds that carry its body in full and, w
 its first paragraph and that changed, the lists that show its card can change: `edit_bodies`
 renders those again, writes the ones whose bytes changed, and takes again the warnings about the
 edited files. Any other change (an article added, renamed or deleted, its front matter edited, a
-template, site.toml, a static file) gets a whole build, which reuses what it can (see `incremental`)
+template, site.toml, a static file) gets a whole build, which reuses what it can (see `reuse`)
 and is told what it would otherwise look for (`build.Since`): the output folder holds what the last
 build wrote, and of the articles only the files named changed (the folder is walked again when a
 folder or a link is among them).
@@ -37,7 +37,8 @@ from site_builder.output.state import OutputRecord, file_stat
 from site_builder.render import views
 from site_builder.render.pages import feed_files, render_page
 from site_builder.render.search import tag_labels
-from site_builder.reuse.incremental import article_key, page_key
+from site_builder.reuse.loading import article_key
+from site_builder.reuse.pages import page_key
 from site_builder.site.assemble import replace_articles
 from site_builder.site.check import promote, review
 

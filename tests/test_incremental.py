@@ -14,7 +14,7 @@ from site_builder.build import BuildResult
 from site_builder.errors import SiteError
 from site_builder.output import journal
 from site_builder.reuse import entries as cache_entries
-from site_builder.reuse import incremental
+from site_builder.reuse import loading
 from site_builder.reuse import store as cache
 from tests import helpers
 from tests.helpers import article, make_site, tree_digest
@@ -61,7 +61,7 @@ STEPS: list[tuple[str, dict[str, str | None]]] = [
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
     """Each test starts like a new process: nothing remembered from other tests' builds."""
-    incremental.forget()
+    loading.forget()
 
 
 def build_site(root: Path, **options: object) -> BuildResult:
@@ -205,7 +205,7 @@ def test_half_written_corrupt_or_foreign_cache_entries_are_rebuilt(tmp_path: Pat
         db.execute("UPDATE articles SET entry = ? WHERE key = ?",
                    (entry[:middle] + bytes([entry[middle] ^ 1]) + entry[middle + 1:], flipped))
         db.execute("UPDATE articles SET entry = ? WHERE key = ?", (cache_entries.pack(Boom(marker), foreign), foreign))
-    incremental.forget()  # as in a new process: what this one remembers would hide the cache
+    loading.forget()  # as in a new process: what this one remembers would hide the cache
     # Into another folder: nothing changed for `public`, whose build would stand without a look at
     # the cache; this one must load every article.
     result = build_site(root, output=tmp_path / "other")
@@ -219,7 +219,7 @@ def test_an_unreadable_cache_database_is_started_afresh(tmp_path: Path) -> None:
     build_site(root)
     for path in (root / ".site-builder-cache").glob("cache.sqlite3*"):
         path.write_bytes(b"\x00garbage, as after a crash mid-write" * 100)
-    incremental.forget()
+    loading.forget()
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
@@ -236,7 +236,7 @@ def test_a_cache_database_damaged_inside_is_a_miss_then_started_afresh(tmp_path:
     for start in range(page, len(data), page):  # every page but the header: its tables' b-trees
         data[start:start + 64] = b"\xff" * 64
     database.write_bytes(bytes(data))
-    incremental.forget()
+    loading.forget()
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
@@ -250,7 +250,7 @@ def test_after_the_cache_folder_is_deleted_the_next_build_fills_it_again(tmp_pat
     root = make_site(tmp_path, SITE)
     build_site(root)
     shutil.rmtree(root / ".site-builder-cache")
-    incremental.forget()
+    loading.forget()
     first = build_site(root)  # no keys known: every page is rendered, but no file is written
     assert (first.parsed, first.written) == (len(SITE) - 2, 0)
     again = build_site(root)  # the files found identical were recorded with their keys
@@ -280,7 +280,7 @@ def test_a_config_change_parses_every_article_again(tmp_path: Path) -> None:
 def test_a_new_package_version_parses_every_article_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_site(tmp_path, SITE)
     build_site(root)
-    for module in ("reuse.incremental", "reuse.last_build"):  # every user of the package's fingerprint
+    for module in ("reuse.loading", "reuse.pages", "reuse.last_build"):  # every user of the package's fingerprint
         monkeypatch.setattr(f"site_builder.{module}.code_fingerprint", lambda: "another version")
     assert build_site(root).parsed == len(SITE) - 2
 

@@ -11,14 +11,14 @@ import pytest
 
 from site_builder.build import BuildResult
 from site_builder.errors import ContentError
-from site_builder.reuse import incremental, last_build
+from site_builder.reuse import last_build, loading
 from tests.helpers import NOW, article, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply, build_site, clean_build
 
 
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
-    incremental.forget()
+    loading.forget()
 
 
 def age(root: Path) -> Path:

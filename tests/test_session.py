@@ -12,7 +12,7 @@ import pytest
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.content.front_matter import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
-from site_builder.reuse import incremental
+from site_builder.reuse import loading
 from site_builder.session import Session
 from tests.helpers import NOW, article, build_site, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply
@@ -28,7 +28,7 @@ def a_fr(body: str) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
-    incremental.forget()
+    loading.forget()
 
 
 def options(root: Path, **more: object) -> BuildOptions:

@@ -119,7 +119,7 @@ class _InliningEnvironment(jinja2.Environment):
     the same output, without an include's template lookup and new context at every use (a list
     page includes its card ten times; about 0.5 s of a cold build of 10,000 articles). The partial
     sees what an include sees (the context and the includer's variables), and the enclosing loop's
-    `loop` too. An edited partial is a new environment (`incremental.environment`), never a stale
+    `loop` too. An edited partial is a new environment (`reuse.pages.environment`), never a stale
     inlined copy; a runtime error is located again without inlining (`exact`), so that it names the
     partial and its line."""
 
