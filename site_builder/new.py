@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from site_builder.config import SiteConfig, load_config
-from site_builder.content.front_matter import ARTICLES_DIR, Source
+from site_builder.content.files import ARTICLES_DIR, Source
 from site_builder.content.parse import make_slug, parse_article
 from site_builder.errors import ConfigError, ContentError, Problem, display_path
 from site_builder.model import Article

@@ -28,7 +28,7 @@ from datetime import datetime
 
 from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult, Since, Snapshot, build
-from site_builder.content.front_matter import read_source
+from site_builder.content.files import read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, sort_problems
 from site_builder.model import Article

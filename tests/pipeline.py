@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.config import SiteConfig, parse_config
-from site_builder.content.front_matter import Source
+from site_builder.content.files import Source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Article

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content.front_matter import (
-    FrontMatterError,
-    Source,
-    decode,
-    read_file_source,
-    read_source,
-    read_unseen_source,
-)
+from site_builder.content.files import Source, read_file_source, read_source, read_unseen_source
+from site_builder.content.front_matter import FrontMatterError, decode
 from site_builder.errors import SiteError
 from tests.helpers import article, build_site, make_site, tree_digest
 

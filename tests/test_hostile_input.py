@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from site_builder.cli import main
 from site_builder.config import SiteConfig
-from site_builder.content.front_matter import Source
+from site_builder.content.files import Source
 from site_builder.content.markdown import MAX_HTML_DEPTH, MarkdownError, render_markdown
 from site_builder.content.parse import MAX_TAGS_PER_ARTICLE, parse_article
 from site_builder.errors import ContentError, SiteError

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions, BuildResult
-from site_builder.content.front_matter import find_sources, find_sources_again
+from site_builder.content.files import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
 from site_builder.reuse import loading
 from site_builder.session import Session

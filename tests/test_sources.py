@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions
-from site_builder.content.front_matter import read_file_source, read_source, read_unseen_source
+from site_builder.content.files import read_file_source, read_source, read_unseen_source
 from site_builder.errors import Problem, SiteError
 from site_builder.session import Session
 from tests.helpers import NOW, article, build_site, make_site

@@ -11,7 +11,8 @@ import pytest
 from site_builder import urls
 from site_builder.build import BuildOptions, load_site
 from site_builder.config import load_config
-from site_builder.content.front_matter import Source, split_front_matter
+from site_builder.content.files import Source
+from site_builder.content.front_matter import split_front_matter
 from site_builder.content.markdown import render_markdown
 from site_builder.content.parse import make_slug, parse_article
 from site_builder.errors import SiteError

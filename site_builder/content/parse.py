@@ -18,7 +18,8 @@ from slugify import slugify
 
 from site_builder import urls
 from site_builder.config import SiteConfig
-from site_builder.content.front_matter import FrontMatterError, Source, decode, oversize_problem, split_front_matter
+from site_builder.content.files import Source, oversize_problem
+from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
 from site_builder.content.markdown import TRANSLITERATION, MarkdownError, ascii_slug, render_markdown
 from site_builder.errors import ContentError, Problem, did_you_mean
 from site_builder.i18n import language_of

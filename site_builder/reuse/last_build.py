@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
-from site_builder.content.front_matter import ARTICLES_DIR
+from site_builder.content.files import ARTICLES_DIR
 from site_builder.errors import Problem
 from site_builder.model import Article
 from site_builder.output.state import Stat, entries_under, file_stat

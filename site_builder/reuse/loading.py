@@ -14,14 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from site_builder.config import SiteConfig
-from site_builder.content.front_matter import (
-    Source,
-    find_sources,
-    find_sources_again,
-    read_file_source,
-    read_unseen_source,
-)
-from site_builder.content.front_matter import read_source as content_read_source
+from site_builder.content.files import Source, find_sources, find_sources_again, read_file_source, read_unseen_source
+from site_builder.content.files import read_source as content_read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
