@@ -34,7 +34,7 @@ from site_builder.errors import ContentError, sort_problems
 from site_builder.model import Article
 from site_builder.output.journal import update_in_place
 from site_builder.output.state import OutputRecord, file_stat
-from site_builder.render import views
+from site_builder.render import plans
 from site_builder.render.pages import feed_files, render_page
 from site_builder.render.search import tag_labels
 from site_builder.reuse.loading import article_key
@@ -127,9 +127,9 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
     records = dict(last.records)
     labels = tag_labels(site)
     links = {urls.absolute(config, article.path) for article in replaced.values()}
-    pages: list[views.AnyPage] = [views.article_page(config, article, labels) for article in replaced.values()]
+    pages: list[plans.AnyPage] = [plans.article_page(config, article, labels) for article in replaced.values()]
     pages += [page for old, new in replaced.items() if old.summary != new.summary
-              for page in views.pages_with_card(site, new)]
+              for page in plans.pages_with_card(site, new)]
     writes: dict[str, bytes] = {}
     rendered = 0
     for page in pages:

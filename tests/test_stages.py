@@ -18,7 +18,7 @@ from site_builder.content.parse import make_slug, parse_article
 from site_builder.errors import SiteError
 from site_builder.i18n import format_date, language_of, month_name
 from site_builder.model import Article, TagLink, Translation
-from site_builder.render import views
+from site_builder.render import plans
 from site_builder.render.pages import make_environment, render_page
 from site_builder.site.assemble import assemble, newest_first, publishable
 from site_builder.site.tags import load_tag_registry
@@ -186,7 +186,7 @@ def test_inlined_partials_render_every_page_as_jinja_includes_them(tmp_path: Pat
         options = BuildOptions(project=project, search=False, cache=False, jobs=1, now=NOW)
         site = load_site(options)[0]
         env = make_environment(project)
-        pages = list(views.pages(site))
+        pages = list(plans.pages(site))
         assert len(pages) > 5
         rendered = [render_page(env, page).data for page in pages]
         assert rendered == [render_page(env.exact(), page).data for page in pages]  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from jinja2.visitor import NodeTransformer
 from site_builder import i18n, sources, urls
 from site_builder.errors import BuildError, Problem
 from site_builder.model import OutputFile, Site
-from site_builder.render import feeds, sitemap, views
+from site_builder.render import feeds, plans, sitemap, views
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def _inlined(env: _InliningEnvironment, node: nodes.Node, seen: frozenset[str | 
     return nodes.Scope(tree.body, lineno=node.lineno, environment=env)
 
 
-PageRenderer = Callable[[jinja2.Environment, list[views.AnyPage], Callable[[], None]], list[OutputFile]]
+PageRenderer = Callable[[jinja2.Environment, list[plans.AnyPage], Callable[[], None]], list[OutputFile]]
 """Renders a list of pages into their files (one after the other, or reusing and in parallel),
 calling the given function once meanwhile (while workers render, if there are any)."""
 
@@ -205,7 +205,7 @@ def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | Non
     """Every page of the site, rendered; raises BuildError naming the template on failure.
 
     `meanwhile` is given the path of every file the site will have, while the pages are rendered."""
-    pages = list(views.pages(site))
+    pages = list(plans.pages(site))
     others: list[OutputFile] = []
 
     def other_files() -> None:
@@ -221,12 +221,12 @@ def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | Non
     return outputs + others
 
 
-def render_each(env: jinja2.Environment, pages: list[views.AnyPage], meanwhile: Callable[[], None]) -> list[OutputFile]:
+def render_each(env: jinja2.Environment, pages: list[plans.AnyPage], meanwhile: Callable[[], None]) -> list[OutputFile]:
     meanwhile()
     return [render_page(env, page) for page in pages]
 
 
-def render_page(env: jinja2.Environment, planned: views.AnyPage) -> OutputFile:
+def render_page(env: jinja2.Environment, planned: plans.AnyPage) -> OutputFile:
     """Render one page view with its template; template errors name the template and the page."""
     page = planned.page()
     try:

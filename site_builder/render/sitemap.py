@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from site_builder import i18n, urls
 from site_builder.config import SiteConfig
-from site_builder.render.views import AnyPage, Link
+from site_builder.render.plans import AnyPage
+from site_builder.render.views import Link
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"

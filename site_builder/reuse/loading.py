@@ -20,7 +20,7 @@ from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
 from site_builder.output.state import Stat, file_stat
-from site_builder.render import feeds, sitemap, views
+from site_builder.render import feeds, plans, sitemap, views
 from site_builder.reuse.entries import SourceRecord, pack, unpack_own
 from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, now_ns
 from site_builder.reuse.store import Cache, forget_records
@@ -34,10 +34,10 @@ log = logging.getLogger(__name__)
 class _Memory:
     """What the last build of this process computed, for the next one (the preview server's):
     parsed articles by key, and each page with its key by path (unchanged articles give back the
-    same page objects, see `views.article_page`; other pages are compared field by field)."""
+    same page objects, see `plans.article_page`; other pages are compared field by field)."""
 
     articles: dict[str, Article] = {}
-    pages: dict[str, tuple[views.AnyPage, str, str]] = {}
+    pages: dict[str, tuple[plans.AnyPage, str, str]] = {}
     """Page path → (page, context, key)."""
     keys: dict[tuple[str, str, str], str] = {}
     """(context, source path, digest of its bytes) → the article's key."""
@@ -229,7 +229,7 @@ def forget() -> None:
         memo.cache_clear()
 
 
-MEMOS = (views._article_plan, views._article_page, views._list_page, views.card, views.dated, linked, feeds.atom_xml,
+MEMOS = (plans._article_plan, plans._article_page, plans._list_page, views.card, views.dated, linked, feeds.atom_xml,
          sitemap.url_entry, link_path)
 """The memoized functions that keep a build's records for the next build of the process."""
 

@@ -21,7 +21,7 @@ from site_builder.config import SiteConfig
 from site_builder.model import OutputFile
 from site_builder.output.state import KeptFile, OutputState, stage_file
 from site_builder.render import pages as rendering
-from site_builder.render import views
+from site_builder.render import plans
 from site_builder.render.pages import THEME_DIR, make_environment
 from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, folder_fingerprint
 from site_builder.reuse.loading import _Memory
@@ -56,7 +56,7 @@ class ReusingRenderer:
         """Output path → key of the page written there."""
         self.rendered = 0
 
-    def __call__(self, env: jinja2.Environment, pages: list[views.AnyPage],
+    def __call__(self, env: jinja2.Environment, pages: list[plans.AnyPage],
                  meanwhile: Callable[[], None] = lambda: None) -> list[OutputFile]:
         outputs: list[OutputFile | None] = [None] * len(pages)
         todo: list[int] = []
@@ -80,7 +80,7 @@ class ReusingRenderer:
         self.rendered += len(todo)
         return outputs  # type: ignore[return-value]
 
-    def page_key(self, page: views.AnyPage) -> str:
+    def page_key(self, page: plans.AnyPage) -> str:
         """Digest of everything the page's template sees; '' (never reused) if it cannot be taken."""
         last = _Memory.pages.get(page.path)
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
@@ -88,7 +88,7 @@ class ReusingRenderer:
         return page_key(self.context, page)
 
 
-def page_key(context: str, page: views.AnyPage) -> str:
+def page_key(context: str, page: plans.AnyPage) -> str:
     """Digest of everything the page's template sees, in the pages' `context` (templates, config,
     code); '' (never reused) if it cannot be taken."""
     try:
@@ -98,17 +98,17 @@ def page_key(context: str, page: views.AnyPage) -> str:
         return ""
 
 
-def _key_parts(page: views.AnyPage) -> tuple[str | bytes, ...]:
+def _key_parts(page: plans.AnyPage) -> tuple[str | bytes, ...]:
     """What a page's key digests: its whole view; for a planned page (an article's, a list's), only
     its inputs, and of each article only its fingerprint and what `assemble` added that the page
     shows, when every article has a fingerprint."""
-    if isinstance(page, views.ArticlePage):
+    if isinstance(page, plans.ArticlePage):
         article, own_labels = page.inputs
         if article.fingerprint:
             return (page.template, page.path, article.fingerprint,
                     value_bytes((_fields(article.tags), _fields(article.translations), own_labels)))
         return (value_bytes((page.template, page.path, page.inputs)),)
-    if isinstance(page, views.ListPage):
+    if isinstance(page, plans.ListPage):
         *head, chunk, pagination = page.inputs
         if all(article.fingerprint for article in chunk):  # a card shows its article's tags, not its translations
             return (page.template, value_bytes((*_plain((*head, pagination)),
@@ -139,7 +139,7 @@ def value_bytes(value: object) -> bytes:
     return buffer.getvalue()
 
 
-def _render_with_key(page: views.AnyPage, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
+def _render_with_key(page: plans.AnyPage, env: jinja2.Environment, renderer: ReusingRenderer) -> tuple[OutputFile, str]:
     output = rendering.render_page(env, page)
     if renderer.stage is not None:  # a first build: written by the worker that rendered it, not sent back
         output = stage_file(renderer.stage, output)
