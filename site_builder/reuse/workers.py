@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-import site_builder.reuse.store  # noqa: F401 - registers how the model's mappings cross processes
+import site_builder.reuse.entries  # noqa: F401 - registers how the model's mappings cross processes
 
 log = logging.getLogger(__name__)
 
