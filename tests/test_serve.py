@@ -12,11 +12,13 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from site_builder import serve_http
 from site_builder.errors import SiteError
 from site_builder.serve import OVERLAY_ID, Preview, ServeOptions, serve
 from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
@@ -274,7 +276,9 @@ def test_links_out_of_the_served_folder_are_not_followed(start, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
-                                  "localhost.evil.example", None, ""])
+                                  "localhost.evil.example", None, "", "[::1].evil.example", "[::1]evil.example",
+                                  "localhost:evil", "localhost:", "::1", "[::1", "[evil.example]",
+                                  "127.0.0.1:80:80", "localhost@evil.example"])
 def test_a_foreign_or_missing_host_is_refused(shared: Preview, host: str | None) -> None:
     status, body, _ = get(shared.port, A_URL, host)
     assert status == 403 and "<html" not in body
@@ -282,9 +286,24 @@ def test_a_foreign_or_missing_host_is_refused(shared: Preview, host: str | None)
 
 def test_local_host_names_are_served(shared: Preview) -> None:
     preview = shared
-    for host in (f"127.0.0.1:{preview.port}", f"localhost:{preview.port}", "LOCALHOST", f"[::1]:{preview.port}"):
+    for host in (f"127.0.0.1:{preview.port}", f"localhost:{preview.port}", "LOCALHOST", f"[::1]:{preview.port}",
+                 "[::1]", "[0:0:0:0:0:0:0:1]:80"):
         assert get(preview.port, A_URL, host)[0] == 200, host
     assert get(preview.port, EVENTS_PATH, "evil.example")[0] == 403
+
+
+def test_two_host_headers_are_a_bad_request(shared: Preview) -> None:
+    for hosts in ([local(shared), "evil.example"], ["evil.example", local(shared)], [local(shared)] * 2):
+        with socket.create_connection(("127.0.0.1", shared.port), timeout=TIMEOUT) as sock:
+            sock.sendall(f"GET {A_URL} HTTP/1.0\r\n".encode() + b"".join(f"Host: {h}\r\n".encode() for h in hosts)
+                         + b"\r\n")
+            reply = b"".join(iter(lambda: sock.recv(65536), b""))
+        assert reply.startswith(b"HTTP/1.0 400") and b"Du texte." not in reply, hosts
+
+
+@pytest.mark.parametrize("raw_path", ["/%zz/", "/%", "/fr/%", "/fr%2", "/%c0%ae%c0%ae/", "/%e9t%e9/", "/%ed%a0%80/"])
+def test_a_malformed_percent_escape_is_a_bad_request(shared: Preview, raw_path: str) -> None:
+    assert get(shared.port, raw_path, local(shared))[0] == 400, raw_path
 
 
 def test_request_target_keeps_only_plain_segments() -> None:
@@ -292,7 +311,8 @@ def test_request_target_keeps_only_plain_segments() -> None:
     assert request_target("/assets/style.css") == (["assets", "style.css"], False)
     assert request_target("/") == ([], True)
     assert request_target("/d%C3%A9fense/") == (["défense"], True)
-    for bad in ("/a/../b", "/a/%2E%2E/b", "/a%2f..%2fb", "/a%5cb", "//x", "x", "/a//b", "/%ff/", "/a%00b", "/a%0ab"):
+    for bad in ("/a/../b", "/a/%2E%2E/b", "/a%2f..%2fb", "/a%5cb", "//x", "x", "/a//b", "/%ff/", "/a%00b", "/a%0ab",
+                "/%zz", "/a%", "/a%4", "/%%41"):
         assert request_target(bad) is None, bad
 
 
@@ -300,6 +320,46 @@ def test_host_check_when_serving_the_network_accepts_addresses_only() -> None:
     assert host_allowed("192.168.1.20:8000", "0.0.0.0")
     assert not host_allowed("192.168.1.20:8000", "127.0.0.1")
     assert not host_allowed("attacker.example", "0.0.0.0")
+    assert not host_allowed("192.168.1.20.attacker.example", "0.0.0.0")
+    assert not host_allowed("192.168.1.20:attacker", "0.0.0.0")
+
+
+def test_host_check_accepts_the_bound_host_exactly() -> None:
+    assert host_allowed("preview.local:8000", "preview.local")
+    assert host_allowed("[fd00::5]:8000", "fd00::5")
+    assert not host_allowed("preview.local.attacker.example", "preview.local")
+    assert not host_allowed("[fd00::5].attacker.example", "fd00::5")
+
+
+# --- many clients ----------------------------------------------------------------------------------
+
+def test_two_hundred_connections_at_once_all_wait_in_the_queue(tmp_path: Path) -> None:
+    # The server listens but does not accept yet: every connection must fit in the listen queue
+    # (with a queue of 5, the system drops the others' first attempts, and they retry a second later).
+    preview = Preview(ServeOptions(project=make_site(tmp_path, {A: article()}), port=0))
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(200):
+            sockets.append(socket.create_connection(("127.0.0.1", preview.port), timeout=0.5))
+    finally:
+        for sock in sockets:
+            sock.close()
+        preview.stop()
+    assert len(sockets) == 200
+
+
+def test_an_idle_or_half_sent_request_is_closed_and_others_are_answered(shared: Preview, monkeypatch) -> None:
+    assert 5 <= serve_http.PreviewHandler.timeout <= 30  # type: ignore[operator]
+    monkeypatch.setattr(serve_http.PreviewHandler, "timeout", 0.5)  # what that bound does, made quick
+    started = time.monotonic()
+    idle = socket.create_connection(("127.0.0.1", shared.port), timeout=TIMEOUT)
+    half = socket.create_connection(("127.0.0.1", shared.port), timeout=TIMEOUT)
+    half.sendall(f"GET {A_URL} HTTP/1.1\r\nHost: {local(shared)}\r\n".encode())  # never ends its headers
+    assert get(shared.port, A_URL, local(shared))[0] == 200  # the others do not hold anyone up
+    for sock in (idle, half):
+        with sock:
+            assert sock.recv(65536) == b""  # closed by the server, nothing answered
+    assert time.monotonic() - started < TIMEOUT / 2
 
 
 # --- the command ---------------------------------------------------------------------------------
