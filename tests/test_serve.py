@@ -4,6 +4,7 @@ Nothing here sleeps: tests wait for the server's own events (Server-Sent Events 
 
 from __future__ import annotations
 
+import errno
 import http.client
 import os
 import queue
@@ -13,14 +14,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from site_builder import serve_http
+from site_builder import serve, serve_http
 from site_builder.errors import SiteError
-from site_builder.serve import OVERLAY_ID, Preview, ServeOptions, serve
+from site_builder.serve import OVERLAY_ID, Preview, ServeOptions
 from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
 from tests.helpers import article, build_site, make_site
 
@@ -43,7 +44,9 @@ class Events:
 
     def next(self) -> tuple[str, str]:
         name, data = "message", list[str]()
+        deadline = time.monotonic() + TIMEOUT  # (keep-alive comments come more often than the socket times out)
         while True:
+            assert time.monotonic() < deadline, "no event in time"
             line = self.response.fp.readline().decode("utf-8")
             assert line, "the event stream ended"
             line = line.rstrip("\n")
@@ -68,9 +71,9 @@ class Events:
         self.conn.close()
 
 
-def get(port: int, path: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
+def get(port: int, path: str, host: str | None = None, timeout: float = TIMEOUT) -> tuple[int, str, dict[str, str]]:
     """Send `path` as written (no normalisation), with `host` as the Host header (None: no header)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
     if host is not None:
         conn.putheader("Host", host)
@@ -198,15 +201,85 @@ def test_many_files_at_once_give_one_rebuild_and_no_loop(start, tmp_path: Path) 
 def test_requests_during_a_build_wait_for_it(start) -> None:
     preview = start({A: article("Ancien")})
     with preview.changed:
-        preview.building = True  # as `rebuild` does while a build runs
+        preview.writing = True  # as a build does once it starts writing the site
     answers: list[tuple[int, str, dict[str, str]]] = []
     waiting = threading.Thread(target=lambda: answers.append(get(preview.port, A_URL, local(preview))))
     waiting.start()
     waiting.join(timeout=0.5)
-    assert waiting.is_alive() and not answers  # held while the build runs
+    assert waiting.is_alive() and not answers  # held while the build writes
     preview.rebuild([A])  # a real build; it wakes the waiting request
     waiting.join(timeout=TIMEOUT)
     assert answers and answers[0][0] == 200
+
+
+def test_a_request_is_never_held_long_behind_a_build(start, monkeypatch) -> None:
+    assert serve.REQUEST_WAIT_SECONDS <= 30
+    preview = start({A: article("Ancien")})
+    monkeypatch.setattr(serve, "REQUEST_WAIT_SECONDS", 0.5)  # what that bound does, made quick
+    with preview.changed:
+        preview.writing = True  # a build that never ends writing
+    status, page, headers = get(preview.port, A_URL, local(preview), timeout=5)
+    assert status == 503 and 'http-equiv="refresh"' in page and EVENTS_PATH in page  # it tries again by itself
+    with preview.changed:
+        preview.writing = False
+    assert get(preview.port, A_URL, local(preview))[0] == 200
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def release(pipe: Path, away: Path) -> None:
+    """Take a named pipe out of the project and end a read of it that waits for a writer, if any."""
+    os.rename(pipe, away)
+    try:
+        os.close(os.open(away, os.O_WRONLY | os.O_NONBLOCK))  # the reader then reads an empty file
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # (ENXIO: nobody is reading it)
+            raise
+
+
+def test_a_build_stuck_on_a_named_pipe_never_holds_requests_for_the_last_good_site(start, tmp_path: Path) -> None:
+    preview = start({A: article("Bon", body="La dernière bonne version.")})
+    events = Events(preview.port)
+    assert events.next_version() == 1
+    pipe = preview.options.project / "content/articles/2024/11/b.fr.md"
+    os.mkfifo(pipe)  # whoever opens it to read waits for a writer
+    try:
+        wait_until(lambda: preview.one_build.locked() or preview.builds > 1)  # the watcher has seen it
+        status, page, _ = get(preview.port, A_URL, local(preview), timeout=5)
+        assert status == 200 and "La dernière bonne version." in page
+    finally:
+        release(pipe, tmp_path / "pipe")
+    (preview.options.project / A).write_text(article("Bon", body="Une nouvelle version."), encoding="utf-8")
+    wait_until(lambda: "Une nouvelle version." in get(preview.port, A_URL, local(preview))[1])
+    events.close()
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_later_edits_are_rebuilt(start) -> None:
+    preview = start({A: article("Avant", body="Premier jet.")})
+    events = Events(preview.port)
+    assert events.next_version() == 1
+    folder = preview.options.project / "content/articles/2024/11"
+    bad = os.path.join(os.fsencode(folder), b"caf\xe9.fr.md")
+    with open(bad, "wb") as file:
+        file.write(article("Caf\u00e9").encode())
+    name, overlay = events.next()  # reported in the open tabs as a build error...
+    assert name == "failed" and OVERLAY in overlay and "caf\\xe9.fr.md" in overlay.lower()
+    said = "\n".join(preview.messages)  # ... and in the terminal, escaped
+    assert "watching for changes failed" in said and "caf\\xe9.fr.md" in said.lower()
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF or ord(ch) < 0x20 and ch != "\n" for ch in said + overlay)
+    os.rename(bad, folder / "cafe.fr.md")  # the writer renames it, then edits another article
+    (preview.options.project / A).write_text(article("Après", body="Texte corrigé."), encoding="utf-8")
+    wait_until(lambda: "Texte corrigé." in get(preview.port, A_URL, local(preview))[1])
+    assert get(preview.port, "/fr/2024/11/cafe/", local(preview))[0] == 200
+    (preview.options.project / A).write_text(article("Après", body="Texte final."), encoding="utf-8")
+    wait_until(lambda: "Texte final." in get(preview.port, A_URL, local(preview))[1])
+    assert OVERLAY not in get(preview.port, A_URL, local(preview))[1]  # nothing wrong any more
+    events.close()
 
 
 # --- what is injected, and where -----------------------------------------------------------------
@@ -368,7 +441,7 @@ def test_a_busy_port_or_a_missing_project_is_reported_without_traceback(shared: 
     with pytest.raises(SiteError, match=rf"cannot listen on 127.0.0.1 port {shared.port}: .*another with --port"):
         Preview(ServeOptions(project=shared.options.project, port=shared.port))
     with pytest.raises(SiteError, match=r"nowhere: is not a folder"):
-        serve(ServeOptions(project=tmp_path / "nowhere", port=0))
+        serve.serve(ServeOptions(project=tmp_path / "nowhere", port=0))
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "kill", "hang-up"])
