@@ -8,6 +8,7 @@ import errno
 import http.client
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import serve, serve_http
+from site_builder.build import BuildOptions, build
 from site_builder.errors import SiteError
 from site_builder.serve import OVERLAY_ID, Preview, ServeOptions
 from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
@@ -444,37 +446,58 @@ def test_a_busy_port_or_a_missing_project_is_reported_without_traceback(shared: 
         serve.serve(ServeOptions(project=tmp_path / "nowhere", port=0))
 
 
+class ServeProcess:
+    """`site-builder serve PROJECT --port 0 OPTIONS` in a process of its own, building in `temporary`."""
+
+    def __init__(self, project: Path, temporary: Path, *options: str):
+        command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0", *options]
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, "TMPDIR": str(temporary)})
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.output: list[str] = []
+        try:
+            while not (self.output and self.output[-1].startswith("Serving")):
+                self.output.append(self.lines.get(timeout=TIMEOUT))
+        except BaseException:
+            self.process.kill()
+            raise
+        self.port = int(self.output[-1].split(" at http://127.0.0.1:")[1].split("/")[0])
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def stop(self, how: signal.Signals = signal.SIGINT) -> tuple[int | None, str]:
+        """Send `how` (Ctrl-C: SIGINT); return the exit status and all it said."""
+        self.process.send_signal(how)
+        try:
+            status: int | None = self.process.wait(timeout=TIMEOUT)
+            self.reader.join(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            status = None
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+        self.output.extend(self.lines.queue)
+        return status, "".join(self.output)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "kill", "hang-up"])
 def test_ctrl_c_kill_or_a_closed_terminal_stops_the_server_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     project = make_site(tmp_path / "site", {A: article()})
     temporary = tmp_path / "tmp"  # where the preview builds: left empty
     temporary.mkdir()
-    command = [sys.executable, "-m", "site_builder", "serve", str(project), "--port", "0"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(temporary)})
-    lines: queue.Queue[str] = queue.Queue()
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    output: list[str] = []
+    server = ServeProcess(project, temporary)
     try:
-        while not (output and output[-1].startswith("Serving")):
-            output.append(lines.get(timeout=TIMEOUT))
-        port = int(output[-1].split(" at http://127.0.0.1:")[1].split("/")[0])
-        assert get(port, A_URL, f"localhost:{port}")[0] == 200  # built, serving, watching
+        assert get(server.port, A_URL, f"localhost:{server.port}")[0] == 200  # built, serving, watching
         assert list(temporary.iterdir())
-        process.send_signal(stop)
-        assert process.wait(timeout=TIMEOUT) == 0
-        reader.join(timeout=TIMEOUT)
     finally:
-        if process.poll() is None:
-            process.kill()
-    output.extend(lines.queue)
-    text = "".join(output)
-    assert "Stopped." in text and "Traceback" not in text
+        status, said = server.stop(stop)
+    assert status == 0, said
+    assert "Stopped." in said and "Traceback" not in said
     assert list(temporary.iterdir()) == []
 
 
@@ -484,3 +507,89 @@ def test_find_file_stays_inside_the_served_folder_even_when_asked_to_leave(tmp_p
     assert find_file(site, ["..", "secret.txt"]) is None
     assert find_file(site, [str(tmp_path / "secret.txt")]) is None  # an absolute segment
     assert find_file(site, ["x" * 5000]) is None  # a name too long for the system
+
+
+# --- under load ----------------------------------------------------------------------------------
+
+LOAD_SECONDS = float(os.environ.get("SITE_BUILDER_LOAD_SECONDS", "30"))
+"""How long the load test runs (the issue asks for 30 s)."""
+CLIENTS = 200
+LOAD_PATHS = (A_URL, "/fr/", "/assets/style.css", "/fr/2099/01/rien/")
+INJECTED = re.compile(rb'<script>\(\(\)=>\{const v="\d+";.*?</script>', re.DOTALL)
+
+
+def load_version(n: int) -> str:
+    paragraphs = "\n\n".join(f"Version {n}, paragraphe {i} : " + "texte " * 40 for i in range(60))
+    return article("Sous charge", body=paragraphs)
+
+
+def complete_pages(tmp_path: Path, versions: int, base_url: str) -> dict[str, set[bytes]]:
+    """Path → the bytes it has in the site built from each version of the article (a build of its own)."""
+    pages: dict[str, set[bytes]] = {path: set() for path in LOAD_PATHS}
+    for n in range(versions):
+        project = make_site(tmp_path / f"version-{n}", {A: load_version(n)})
+        out = tmp_path / f"built-{n}"
+        build(BuildOptions(project=project, output=out, base_url=base_url, search=False, cache=False))
+        for path in LOAD_PATHS:
+            file = out / path.strip("/") / ("index.html" if path.endswith("/") else "")
+            pages[path].add((file if file.exists() else out / "404.html").read_bytes())
+    return pages
+
+
+def client(port: int, deadline: float, results: list[tuple[str, int | str, bytes, float]]) -> None:
+    """Ask for the pages one after the other, each on a new connection, until `deadline` (1,000 at most)."""
+    for i in range(1000):
+        if time.monotonic() > deadline:
+            return
+        path = LOAD_PATHS[i % len(LOAD_PATHS)]
+        started = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            conn.connect()
+            connected = time.monotonic() - started
+            conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+            response = conn.getresponse()
+            results.append((path, response.status, response.read(), connected))
+            conn.close()
+        except OSError as exc:
+            results.append((path, f"{type(exc).__name__}: {exc}", b"", time.monotonic() - started))
+
+
+def test_two_hundred_clients_while_files_are_saved_all_get_complete_pages(tmp_path: Path) -> None:
+    versions = 5
+    project = make_site(tmp_path / "project", {A: load_version(0)})
+    (tmp_path / "tmp").mkdir()
+    server = ServeProcess(project, tmp_path / "tmp", "--no-search")
+    try:
+        pages = complete_pages(tmp_path, versions, f"http://127.0.0.1:{server.port}/")
+        deadline = time.monotonic() + LOAD_SECONDS
+        results: list[tuple[str, int | str, bytes, float]] = []
+        clients = [threading.Thread(target=client, args=(server.port, deadline, results), daemon=True)
+                   for _ in range(CLIENTS)]
+        for thread in clients:
+            thread.start()
+        saves = 0
+        while time.monotonic() < deadline - 1 and saves < 1000:  # the writer saves a new version now and then
+            saves += 1
+            (project / A).write_text(load_version(saves % versions), encoding="utf-8")
+            time.sleep(0.3)
+        for thread in clients:
+            thread.join(timeout=LOAD_SECONDS + 2 * TIMEOUT)
+        assert not any(thread.is_alive() for thread in clients)
+    finally:
+        status, said = server.stop()
+    assert status == 0, said
+    unanswered = [(path, status) for path, status, _, _ in results if not isinstance(status, int)]
+    wrong = [(path, status) for path, status, _, _ in results
+             if isinstance(status, int) and status != (404 if "rien" in path else 200)]
+    half_built = [path for path, status, body, _ in results if isinstance(status, int)
+                  and INJECTED.sub(b"", body) not in pages[path]]
+    dropped = [connected for _, _, _, connected in results if connected >= 1.0]  # the first retry of a connection
+    seen = {body for path, _, body, _ in results if path == A_URL}
+    rebuilt = said.count("changed, rebuilt")
+    summary = (f"{len(results)} requests, {len(unanswered)} unanswered, {len(wrong)} wrong status, "
+               f"{len(half_built)} half-built, {len(dropped)} connections retried, {rebuilt} rebuilds")
+    print(summary)  # (shown with -s)
+    assert not unanswered and not wrong and not half_built and not dropped, summary + f": {unanswered[:3]} {wrong[:3]}"
+    assert len(results) > CLIENTS and rebuilt >= 2 and len({INJECTED.sub(b"", b) for b in seen}) >= 2, summary
+    assert "Traceback" not in said
