@@ -71,32 +71,40 @@ def watch(project: Path, on_change: Callable[[list[str] | None], None], stop: th
     """Call `on_change(paths)` once per batch of relevant changes until `stop` is set.
 
     `ready` is set once the watcher is in place (changes made after it are seen). A failure of
-    `on_change` is passed to `on_error` and watching goes on. When watching itself fails, the batch
-    it was reading is lost: if the sources changed since the last such failure, `on_error` is told,
-    and once watching has started again `on_change(None)` asks for everything to be looked at again.
-    (watchfiles fails on any event about a file whose name is not UTF-8, even a build reading it:
-    comparing the sources' stat keeps that build from calling for another one.)"""
+    `on_change` is passed to `on_error`, and watching goes on. When watching itself fails, it starts
+    again, and the batch it was reading is lost: once the new watcher is in place, if the sources'
+    stat changed since the last such moment, `on_error` is told and `on_change(None)` asks for
+    everything to be looked at again. (watchfiles fails on any event about a file whose name is not
+    UTF-8, even a build reading it: comparing the stat keeps that build from calling for another.)"""
     root = project.resolve()
     report = on_error or _log_error
-    missed, known = False, None
+    failed: Exception | None = None
+    """What stopped the last watcher, until a new one is in place."""
+    known: frozenset[tuple[bytes, int, int, int, int]] | None = None
+    """The sources' stat when a watcher was last in place after a failure."""
     while not stop.is_set():
+        in_place = False
         try:
             batches = watchfiles.watch(root, stop_event=stop, yield_on_timeout=True, rust_timeout=200,
                                        watch_filter=None, raise_interrupt=False)
             for changes in batches:
-                if ready is not None:
-                    ready.set()
-                paths = classify(changes, root)
-                if paths or missed:
-                    log.debug("changed: %s", "(not known)" if missed else ", ".join(paths))
-                    call, missed = (None if missed else paths), False
-                    _call(on_change, call, report)
+                paths: list[str] | None = classify(changes, root)
+                if not in_place:
+                    in_place = True
+                    if ready is not None:
+                        ready.set()
+                    if failed is not None and (now := sources_state(root)) != known:
+                        known, paths = now, None  # a change may have been missed
+                        report(failed)
+                    failed = None
+                if paths is None or paths:
+                    log.debug("changed: %s", "(not known)" if paths is None else ", ".join(paths))
+                    _call(on_change, paths, report)
         except Exception as exc:  # whatever it is, the preview must go on watching
             log.debug("watching failed", exc_info=True)
-            now = sources_state(root)
-            if now != known:
-                known, missed = now, True
+            if not in_place and str(exc) != str(failed):  # it could not even start: say so, once
                 report(exc)
+            failed = exc
             stop.wait(RETRY_SECONDS)
 
 

@@ -121,7 +121,7 @@ def test_watching_goes_on_after_watchfiles_fails_and_asks_for_everything_again(m
     source.write_text("x", encoding="utf-8")
     calls: list[list[str] | None] = []
     failure = RuntimeError('Unable to decode path "caf\\xE9.fr.md" to string')
-    errors = run_watch(monkeypatch, tmp_path, calls.append, [failure], [set(), {(Change.modified, str(source))}])
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [set(), failure], [set(), {(Change.modified, str(source))}])
     assert errors == [failure]
     assert calls == [None, ["content/articles/a.fr.md"]]  # first everything (a batch was lost), then as usual
 
@@ -132,8 +132,16 @@ def test_a_failure_while_no_source_changed_is_not_reported_again(monkeypatch, tm
     (tmp_path / "content").mkdir()
     calls: list[list[str] | None] = []
     failure = RuntimeError("Unable to decode path")
-    errors = run_watch(monkeypatch, tmp_path, calls.append, [failure], [set(), failure], [set()])
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [set(), failure], [set(), failure], [set()])
     assert errors == [failure] and calls == [None]
+
+
+def test_a_watcher_that_cannot_start_is_reported_once_and_tried_again(monkeypatch, tmp_path: Path) -> None:
+    calls: list[list[str] | None] = []
+    failure = OSError(28, "inotify watch limit reached")
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [failure], [failure], [set()])
+    assert errors == [failure, failure]  # when it fails, and when it is in place at last
+    assert calls == [None]  # then everything is looked at again
 
 
 def test_a_rebuild_that_raises_is_reported_and_the_next_change_is_rebuilt(monkeypatch, tmp_path: Path) -> None:
