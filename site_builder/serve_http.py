@@ -39,6 +39,7 @@ is closed; the event streams send a keep-alive more often than that."""
 HOST_HEADER = re.compile(r"(?:\[(?P<ipv6>[^\[\]]*)\]|(?P<name>[^\[\]:]*))(?::(?P<port>[0-9]{1,5}))?")
 """A Host header: a name or IPv4 address, or an IPv6 address in brackets, then an optional port."""
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+"""A `%` that does not start an escape (`%zz`, a lone `%`): the request is malformed."""
 
 
 @dataclass(frozen=True)
