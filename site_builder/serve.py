@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
-import re
 import shutil
 import signal
 import sys
@@ -32,7 +31,7 @@ from urllib.parse import quote
 
 from site_builder import search, urls
 from site_builder.build import BuildOptions, BuildResult
-from site_builder.errors import ConfigError, Problem, SiteError, shown
+from site_builder.errors import ConfigError, Problem, SiteError, shown, shown_lines
 from site_builder.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,
@@ -116,7 +115,7 @@ class Preview:
 
     def __init__(self, options: ServeOptions, echo: Echo = lambda message: None):
         self.options = options
-        self.echo: Echo = lambda message: echo(printable(message))
+        self.echo: Echo = lambda message: echo(shown_lines(message))
         """What the terminal is told, every file name in it escaped."""
         self.server = PreviewServer((options.host, options.port), self)
         self.workdir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
@@ -329,29 +328,11 @@ ERROR_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"
 BUSY_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
              b"content=\"2\"><title>Still building</title></head><body><p>The site is still being built; this page "
              b"tries again by itself.</p></body></html>\n")
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-"""What a terminal or a page must not be given raw: control characters but tab and newline (a terminal
-obeys escape sequences) and lone surrogates (how Python spells the bytes of a file name that is not
-UTF-8, which no page or terminal can be sent)."""
-
-
 def watch_problem(project: Path, exc: Exception) -> Problem:
     """How a failure of watching or rebuilding is reported: what failed, and that the preview goes on."""
     return Problem(str(project), None, f"watching for changes failed ({type(exc).__name__}: {exc}); the "
                    "preview goes on watching, and builds the whole site again if a change may have been missed: "
                    "if a file is named there, rename or remove it (a file name must be UTF-8)")
-
-
-def printable(text: str) -> str:
-    """`text` with every control character and lone surrogate written as an escape (`\\x1b`, `\\xe9`)."""
-    return UNPRINTABLE.sub(_escape, text)
-
-
-def _escape(found: re.Match[str]) -> str:
-    code = ord(found[0])
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (os.fsdecode)
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def describe(changed: Sequence[str] | None) -> str:
@@ -378,7 +359,7 @@ def reload_script(version: int) -> str:
 
 def overlay_html(problems: Sequence[Problem]) -> str:
     """The error overlay: every problem as `path:line: message`, HTML-escaped, over the page."""
-    items = "".join(f"<li>{html.escape(printable(str(p)))}</li>" for p in problems)
+    items = "".join(f"<li>{html.escape(shown_lines(str(p)))}</li>" for p in problems)
     return (
         f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;inset:0;z-index:2147483647;'
         "overflow:auto;margin:0;padding:2rem;background:rgba(24,24,27,.94);color:#fafafa;"
