@@ -21,7 +21,7 @@ sys.path.insert(1, str(HERE.parent))
 
 import corpus  # noqa: E402
 
-from site_builder import markdown  # noqa: E402
+from site_builder.content import markdown  # noqa: E402
 from site_builder.content.front_matter import split_front_matter  # noqa: E402
 from site_builder.content.markdown_guard import fallback_reason  # noqa: E402
 

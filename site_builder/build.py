@@ -103,13 +103,14 @@ class BuildResult:
 
 
 def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
-          since: Since | None = None) -> BuildResult:
+          since: Since | None = None, before_write: Callable[[], None] | None = None) -> BuildResult:
     """Build the site described by `options`; raise SiteError (nothing written) on any problem.
 
     For the next build of a process told what changed (the preview's: see `session`), `keep`
     receives what the build made (not called when nothing changed since the last build); with
     `since`, the output folder is known to hold what the last build wrote, and the project to differ
-    from what it read only in the files named."""
+    from what it read only in the files named. `before_write` is called once everything is read and
+    rendered, just before the output folder changes (the preview serves the last site until then)."""
     started = time.perf_counter()
     out_dir = options.output_dir
     check_project_folder(options.project)  # before the cache folder is made in it
@@ -146,6 +147,8 @@ def build(options: BuildOptions, keep: Callable[[Snapshot], None] | None = None,
             gc.collect()  # (the collector is off during a build: the few cycles, templates and all)
             release_free_memory()
         state = reuse.output_state(out_dir)
+        if before_write is not None:
+            before_write()
         written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
         if reuse.cache:
             reuse.cache.put_outputs(out_dir.resolve(), written.records, written.removed, written.replaced_all)

@@ -44,6 +44,11 @@ def shown(text: str) -> str:
     return UNSEEN.sub(_escape, text)
 
 
+def shown_lines(text: str) -> str:
+    """`text` of several lines (a terminal's or a page's report), each line `shown`."""
+    return "\n".join(map(shown, text.split("\n")))
+
+
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char)

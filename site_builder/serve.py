@@ -4,8 +4,13 @@ the open tabs (Server-Sent Events); show build errors in the browser over the la
 The search index is refreshed right after each good build, once the tabs have reloaded, into a folder
 of its own served as `/pagefind/`: an edit shows at once, and search catches up a moment later.
 
-Requests wait while a build runs, so a browser never sees a half-built site; the reload script and
-the error overlay are added to served HTML only, never to the build output."""
+Requests wait while a build writes the site, so a browser never sees a half-built one; until a build
+starts writing, they are answered from the last good site, and no request waits more than
+REQUEST_WAIT_SECONDS (a build stuck on something must not freeze the preview). The reload script
+and the error overlay are added to served HTML only, never to the build output.
+
+Whatever fails while watching or rebuilding is reported, in the terminal and over the open tabs,
+and the preview goes on watching: the next save is rebuilt."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from urllib.parse import quote
 
 from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult
-from site_builder.errors import ConfigError, Problem, SiteError, shown
+from site_builder.errors import ConfigError, Problem, SiteError, shown, shown_lines
 from site_builder.output import pagefind
 from site_builder.serve_http import (
     EVENTS_PATH,
@@ -44,8 +49,9 @@ from site_builder.watch import watch
 log = logging.getLogger(__name__)
 
 OVERLAY_ID = "site-builder-overlay"
-REQUEST_WAIT_SECONDS = 300.0
-"""How long a request waits for a running build before giving up with 503."""
+REQUEST_WAIT_SECONDS = 20.0
+"""How long a request waits for a build to finish writing the site (or for the first build) before it
+is answered 503 with a page that tries again by itself."""
 
 Echo = Callable[[str], None]
 News = tuple[int, tuple[Problem, ...]]
@@ -110,7 +116,8 @@ class Preview:
 
     def __init__(self, options: ServeOptions, echo: Echo = lambda message: None):
         self.options = options
-        self.echo = echo
+        self.echo: Echo = lambda message: echo(shown_lines(message))
+        """What the terminal is told, every file name in it escaped."""
         self.server = PreviewServer((options.host, options.port), self)
         self.workdir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
         self.site_dir = self.workdir / "site"
@@ -121,7 +128,10 @@ class Preview:
         self.changed = threading.Condition()
         self.one_build = threading.Lock()
         """Builds never overlap: they share the output folder."""
-        self.building = True  # until the first build is done, requests wait
+        self.writing = True
+        """True while a build changes the site folder (and until the first build is done): requests wait."""
+        self.watch_problems: list[Problem] = []
+        """What went wrong while watching since the last build: shown with that build's problems."""
         self.version = 0
         self.builds = 0
         """Builds run so far, good or bad."""
@@ -130,7 +140,7 @@ class Preview:
         self.stopped = threading.Event()
         self.watching = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.session = Session()
+        self.session = Session(before_write=self._hold_requests)
         """The builds so far: an edit of an article's body re-renders only what shows it."""
 
     @property
@@ -159,7 +169,8 @@ class Preview:
         waits for its answer; starting no thread before that build lets Ctrl-C stop it cleanly."""
         self.rebuild([])
         self._spawn("server", lambda: self.server.serve_forever(poll_interval=0.1))
-        self._spawn("watcher", lambda: watch(self.options.project, self.rebuild, self.stopped, self.watching))
+        self._spawn("watcher", lambda: watch(self.options.project, self.rebuild, self.stopped, self.watching,
+                                             self.watch_failed))
         self.watching.wait(timeout=30)
 
     def stop(self) -> None:
@@ -181,15 +192,16 @@ class Preview:
 
     # --- building ------------------------------------------------------------------------------
 
-    def rebuild(self, changed: Sequence[str]) -> None:
-        """Build the site; on success open tabs reload, on failure they show the problems."""
+    def rebuild(self, changed: Sequence[str] | None) -> None:
+        """Build the site (`changed` None: what changed is not known); on success open tabs reload,
+        and they show the problems of the build, if any, and of watching since the last one."""
         with self.one_build:
-            with self.changed:
-                self.building = True
             started = time.perf_counter()
             result, problems = self._try_build(changed)
+            with self.changed:
+                problems, self.watch_problems = (*problems, *self.watch_problems), []
             reindex = result is not None and self.options.search
-            self._finish(problems, reindex)
+            self._finish(result is not None, problems, reindex)
             if result is not None and reindex:
                 self._index(result)
         if result is not None:
@@ -198,7 +210,23 @@ class Preview:
             self.echo(f"{describe(changed)}: {sum(result.articles.values())} articles, {result.pages} pages "
                       f"in {time.perf_counter() - started:.2f} s{warned}")
 
-    def _try_build(self, changed: Sequence[str]) -> tuple[BuildResult | None, tuple[Problem, ...]]:
+    def _hold_requests(self) -> None:
+        """Called by the build just before it changes the site folder: from now on requests wait."""
+        with self.changed:
+            self.writing = True
+
+    def watch_failed(self, exc: Exception) -> None:
+        """Watching or rebuilding failed: say so now, in the terminal and the open tabs, and again with
+        the next build's problems."""
+        problem = watch_problem(self.options.project, exc)
+        with self.changed:
+            self.writing = self.indexing = False  # (if a rebuild failed half-way: no request waits for it)
+            self.watch_problems.append(problem)
+            self.problems = (*self.problems, problem)
+            self.changed.notify_all()
+        self.echo(str(problem))
+
+    def _try_build(self, changed: Sequence[str] | None) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:
             return self.session.build(self.build_options(), changed), ()
         except SiteError as exc:
@@ -224,18 +252,18 @@ class Preview:
                 self.indexing = False
                 self.changed.notify_all()
 
-    def _finish(self, problems: tuple[Problem, ...], reindex: bool) -> None:
+    def _finish(self, built: bool, problems: tuple[Problem, ...], reindex: bool) -> None:
         with self.changed:
-            self.building = False
+            self.writing = False
             self.indexing = reindex  # set with the new version, so no request sees the old index with it
             self.builds += 1
-            if not problems:
+            if built:
                 self.version += 1
             self.problems = problems
             self.changed.notify_all()
-        if problems:
-            for problem in problems:
-                self.echo(str(problem))
+        for problem in problems:
+            self.echo(str(problem))
+        if not built:
             kept = "showing the last good version" if self.version else "nothing to show yet"
             self.echo(f"Build failed: {len(problems)} problem(s); {kept}. Fix the file and save.")
 
@@ -266,10 +294,11 @@ class Preview:
         segments, is_folder = target
         in_index = segments[:1] == [urls.search_bundle_root().strip("/")]
         with self.changed:
-            if not self.changed.wait_for(lambda: not self.building and not (in_index and self.indexing),
+            if not self.changed.wait_for(lambda: not self.writing and not (in_index and self.indexing),
                                          REQUEST_WAIT_SECONDS):
-                return Response(HTTPStatus.SERVICE_UNAVAILABLE, b"The site is still building\n")
-            response = self._lookup(segments, is_folder, raw_path)
+                response = Response(HTTPStatus.SERVICE_UNAVAILABLE, BUSY_PAGE, "text/html; charset=utf-8")
+            else:
+                response = self._lookup(segments, is_folder, raw_path)
             version, problems = self.version, self.problems
         if response.content_type.startswith("text/html"):
             extra = (overlay_html(problems) if problems else "") + reload_script(version)
@@ -297,10 +326,20 @@ class Preview:
 
 ERROR_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
               b"</head><body><p>The site could not be built yet.</p></body></html>\n")
+BUSY_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+             b"content=\"2\"><title>Still building</title></head><body><p>The site is still being built; this page "
+             b"tries again by itself.</p></body></html>\n")
+def watch_problem(project: Path, exc: Exception) -> Problem:
+    """How a failure of watching or rebuilding is reported: what failed, and that the preview goes on."""
+    return Problem(str(project), None, f"watching for changes failed ({type(exc).__name__}: {exc}); the "
+                   "preview goes on watching, and builds the whole site again if a change may have been missed: "
+                   "if a file is named there, rename or remove it (a file name must be UTF-8)")
 
 
-def describe(changed: Sequence[str]) -> str:
+def describe(changed: Sequence[str] | None) -> str:
     """`Built`, or `content/a.md changed` (and how many more)."""
+    if changed is None:
+        return "Looked at everything again, rebuilt"
     if not changed:
         return "Built"
     more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
@@ -321,7 +360,7 @@ def reload_script(version: int) -> str:
 
 def overlay_html(problems: Sequence[Problem]) -> str:
     """The error overlay: every problem as `path:line: message`, HTML-escaped, over the page."""
-    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    items = "".join(f"<li>{html.escape(shown_lines(str(p)))}</li>" for p in problems)
     return (
         f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;inset:0;z-index:2147483647;'
         "overflow:auto;margin:0;padding:2rem;background:rgba(24,24,27,.94);color:#fafafa;"

@@ -1,12 +1,17 @@
 """The HTTP side of the preview (`serve.py`): the server, its request handler, and the checks every
 request passes before a file is read: the Host header (DNS rebinding) and the path (traversal in any
-spelling, links out of the served folder)."""
+spelling, malformed escapes, links out of the served folder).
+
+A newsroom may point many tabs and tools at one preview: the server keeps a long queue of connections
+waiting to be accepted, answers each on its own thread, and closes a connection that stays silent
+(an idle or half-sent request) rather than keeping a thread on it forever."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 import mimetypes
+import re
 import socket
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -24,8 +29,17 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/__livereload"
 KEEPALIVE_SECONDS = 15.0
-LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+LISTEN_BACKLOG = socket.SOMAXCONN
+"""Connections the system keeps waiting to be accepted (the kernel caps it at net.core.somaxconn):
+with the library's default of 5, a burst of tabs and tools has its connections dropped and retried."""
+CONNECTION_TIMEOUT_SECONDS = 15.0
+"""How long a connection may stay silent (reading the request) or stalled (taking the answer) before it
+is closed; the event streams send a keep-alive more often than that."""
+HOST_HEADER = re.compile(r"(?:\[(?P<ipv6>[^\[\]]*)\]|(?P<name>[^\[\]:]*))(?::(?P<port>[0-9]{1,5}))?")
+"""A Host header: a name or IPv4 address, or an IPv6 address in brackets, then an optional port."""
+BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+"""A `%` that does not start an escape (`%zz`, a lone `%`): the request is malformed."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +54,13 @@ class Response:
 
 def request_target(raw_path: str) -> tuple[list[str], bool] | None:
     """Path segments of a request target and whether it names a folder; None when it is malformed
-    or unsafe in any spelling (`..`, `%2e%2e`, `..%2f`, `..%5c`, `//host`, NUL and other controls)."""
+    (`%zz`, a lone `%`, escapes that decode to no UTF-8 or to overlong UTF-8) or unsafe in any spelling
+    (`..`, `%2e%2e`, `..%2f`, `..%5c`, `//host`, NUL and other controls)."""
     if not raw_path.startswith("/") or raw_path.startswith("//"):
         return None
     path = raw_path.split("?", 1)[0].split("#", 1)[0]
+    if BAD_ESCAPE.search(path):  # (unquote would keep it as written: a 404 instead of a 400)
+        return None
     try:
         decoded = unquote(path, errors="strict")
     except UnicodeDecodeError:
@@ -70,19 +87,39 @@ def find_file(root: Path, segments: list[str]) -> Path | None:
 
 
 def host_allowed(header: str | None, bound: str) -> bool:
-    """True when the Host header names this machine as the server was bound: refuses DNS rebinding."""
-    if not header:
+    """True when the Host header names this machine exactly as the server was bound (a loopback name
+    or address, or the bound host, then an optional numeric port): refuses DNS rebinding, and any
+    header that only starts like a local one (`[::1].evil.example`, `localhost:evil`)."""
+    name = host_name(header)
+    if name is None:
         return False
-    host = header.strip().lower()
-    if host.startswith("["):
-        name = host[1:host.find("]")] if "]" in host else ""
-    else:
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    if name in LOCAL_NAMES or name == bound.lower():
+    if name == "localhost" or name == bound.lower() or _is_loopback(name):
         return True
     if bound in WILDCARD_HOSTS:  # the writer chose to serve the network: accept addresses and this machine
         return _is_address(name) or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
     return False
+
+
+def host_name(header: str | None) -> str | None:
+    """The host a Host header names, lower-cased (an IPv6 address without its brackets); None when
+    the header is missing or is not exactly a host and an optional numeric port."""
+    found = HOST_HEADER.fullmatch((header or "").strip().lower())
+    if found is None:
+        return None
+    if found["ipv6"] is not None:
+        try:
+            return str(ipaddress.IPv6Address(found["ipv6"]))
+        except ValueError:
+            return None
+    name = found["name"]
+    return name or None
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_address(name: str) -> bool:
@@ -113,6 +150,7 @@ class PreviewServer(ThreadingHTTPServer):
     """A threaded HTTP server bound to one Preview; quiet when a browser drops a connection."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], preview: Preview):
         self.preview = preview
@@ -130,6 +168,8 @@ class PreviewServer(ThreadingHTTPServer):
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "site-builder-preview"
+    timeout = CONNECTION_TIMEOUT_SECONDS
+    """(Set on the connection's socket by the base class: a read or write that waits longer fails.)"""
 
     def do_GET(self) -> None:
         self.answer(head=False)
@@ -139,7 +179,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def answer(self, head: bool) -> None:
         preview = self.server.preview
-        if not host_allowed(self.headers.get("Host"), preview.options.host):
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:  # which one counts would depend on who reads it: refuse to guess
+            self.send(Response(HTTPStatus.BAD_REQUEST, b"Bad request: more than one Host header\n"), head)
+        elif not host_allowed(hosts[0] if hosts else None, preview.options.host):
             self.send(Response(HTTPStatus.FORBIDDEN, b"Forbidden: this preview answers to localhost only\n"), head)
         elif self.path.split("?", 1)[0] == EVENTS_PATH:
             self.stream_events(preview, head)

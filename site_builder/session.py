@@ -22,8 +22,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from site_builder import urls
@@ -53,7 +54,10 @@ is taken from the body (no `summary:`): the lists that show its card are then re
 class Session:
     """Builds into one output folder, one after the other, each told which files changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, before_write: Callable[[], None] | None = None) -> None:
+        self.before_write = before_write
+        """Called before a build changes the output folder (see `build.build`): the preview holds
+        its requests from then on, and serves the last site until then."""
         self.last: Snapshot | None = None
         """What the last build made and wrote (None after a failed build: the next one starts afresh)."""
         self.edited: set[str] = set()
@@ -65,14 +69,14 @@ class Session:
         last, self.last = self.last, None  # until this build succeeds
         since = None
         if last is not None and changed and follows(last, options):
-            edited = edit_bodies(last, options, changed)
+            edited = edit_bodies(last, options, changed, self.before_write)
             if edited is not None:
                 self.edited.update(changed)
                 self.last = edited
                 return edited.result
             since = Since(last, frozenset(self.edited.union(changed)))
         kept: list[Snapshot] = []
-        result = build(options, keep=kept.append, since=since)
+        result = build(options, keep=kept.append, since=since, before_write=self.before_write)
         self.edited = set()
         # No snapshot: nothing changed since the last build (never so with `since`), whose snapshot
         # (if any) still holds.
@@ -92,9 +96,11 @@ def _due(horizon: str | None, now: datetime | None) -> bool:
     return horizon is not None and now is not None and now >= datetime.fromisoformat(horizon)
 
 
-def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -> Snapshot | None:
+def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str],
+                before_write: Callable[[], None] | None = None) -> Snapshot | None:
     """The build after edits of article bodies only (module docstring), or None when `changed` holds
-    anything else (or a file that cannot be read or parsed: a whole build says why)."""
+    anything else (or a file that cannot be read or parsed, or is no longer a regular file: a whole
+    build says why)."""
     started = time.perf_counter()
     made = last.made
     site, config = made.site, made.site.config
@@ -102,7 +108,7 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
     replaced: dict[Article, Article] = {}
     for rel in changed:
         old = published.get(rel)
-        if old is None:
+        if old is None or not is_regular_file(config.root / rel):
             return None
         source, _ = read_source(config.root, config.root / rel, config.max_article_bytes)
         if source is None:
@@ -142,6 +148,8 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
     for feed in feed_files(site, only=lambda feed: any(e.link in links for e in feed.entries)):
         _compare(feed.path, feed.data, feed.sha256(), records, writes)
     folder = options.output_dir
+    if writes and before_write is not None:
+        before_write()
     update_in_place(folder, writes, ())
     for path in writes:
         records[path] = dataclasses.replace(records[path], stat=file_stat(os.stat(folder / path)))
@@ -151,6 +159,15 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str]) -
     log.debug("edited %d bodies: %d pages rendered, %d files written", len(replaced), rendered, len(writes))
     return dataclasses.replace(last, options=options, made=dataclasses.replace(made, site=site, problems=warnings),
                                records=records, result=result)
+
+
+def is_regular_file(path: os.PathLike[str]) -> bool:
+    """True when `path` is a regular file itself (not a link, a pipe, a device): only such a file is
+    opened here, since opening a pipe would wait for a writer forever."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _compare(path: str, data: bytes, sha256: str, records: dict[str, OutputRecord], writes: dict[str, bytes]) -> None:

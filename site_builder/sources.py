@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from site_builder.errors import ConfigError, Problem
+from site_builder.errors import UNSEEN, ConfigError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ def _read_folder(real_root: str, top: Path, folder: str, inner: str, found: Walk
     for entry in listed:
         rel = inner + entry.name
         kind: str | None
-        if entry.name.isascii() and entry.is_file(follow_symlinks=False):
+        plain = entry.name.isascii() and entry.name.isprintable() and entry.name != ".git"
+        if plain and entry.is_file(follow_symlinks=False):
             kind = "file"  # (nearly every entry: judged without the general case's calls)
         else:
             try:
@@ -136,6 +137,12 @@ def judge(real_root: str, path: str, rel: str, lmode: int, folder: str) -> tuple
     name = rel.rsplit("/", 1)[-1]
     if not is_utf8(name):
         return None, name_problem(rel, name)
+    if name == ".git":  # a repository or submodule inside a source folder: its history, and maybe a token
+        return None, Problem(rel, None, "is git's own data (a repository or submodule inside the project's "
+                             "folders) and is never published or read: nothing to do", "warning")
+    if (unseen := UNSEEN.search(name)) is not None:
+        return None, Problem(rel, None, f"the file name holds the character U+{ord(unseen.group()):04X}, which no "
+                             "address or message can show as it is (shown escaped here): rename it")
     if stat.S_ISDIR(lmode):
         return "folder", None
     if stat.S_ISREG(lmode):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from site_builder.build import BuildOptions, BuildResult
 from site_builder.content.files import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
 from site_builder.reuse import loading
-from site_builder.session import Session
+from site_builder.session import Session, edit_bodies
 from tests.helpers import NOW, article, build_site, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply
 
@@ -142,6 +143,48 @@ def test_a_failed_build_leaves_the_output_and_the_next_one_starts_afresh(tmp_pat
     assert tree_digest(root.parent / "preview") == before
     assert session.last is None
     step(session, root, {A_FR: a_fr("Réparé.")}, "the article repaired")
+
+
+def test_an_article_replaced_by_a_named_pipe_is_never_opened_by_the_short_path(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    session = Session()
+    session.build(options(root))
+    assert session.last is not None
+    pipe = root / A_FR
+    pipe.unlink()
+    os.mkfifo(pipe)  # saved over the article: opening it to read would wait for a writer forever
+    answers: list[object] = []
+    short = threading.Thread(target=lambda: answers.append(edit_bodies(session.last, options(root), [A_FR])),
+                             daemon=True)
+    short.start()
+    short.join(timeout=5)
+    stuck = short.is_alive()
+    if stuck:  # let it go
+        os.rename(pipe, tmp_path / "pipe")
+        os.close(os.open(tmp_path / "pipe", os.O_WRONLY | os.O_NONBLOCK))
+        short.join(timeout=5)
+    assert not stuck and answers == [None]  # left to a whole build, which says what is wrong with it
+
+
+def test_writing_is_announced_before_the_output_changes_and_only_then(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", SITE)
+    announced: list[dict[str, str]] = []
+    session = Session(before_write=lambda: announced.append(tree_digest(root.parent / "preview")))
+    session.build(options(root))
+    assert announced == [{}]  # a first build: before its folder appears
+    before = tree_digest(root.parent / "preview")
+    session.build(options(root), [A_FR])  # saved as it was: nothing to write
+    assert len(announced) == 1
+    for changes in ({A_FR: a_fr("Autre suite.")}, {B_FR: None}):  # the short path, then a whole build
+        apply(root, changes)
+        session.build(options(root), sorted(changes))
+        assert announced[-1] == before and tree_digest(root.parent / "preview") != before
+        before = tree_digest(root.parent / "preview")
+    assert len(announced) == 3
+    make_site(root, {A_FR: "---\ntitle: [unclosed\n---\n"})
+    with pytest.raises(SiteError):
+        session.build(options(root), [A_FR])
+    assert len(announced) == 3  # a build that fails before writing never holds the preview's requests
 
 
 def test_strict_fails_a_short_edit_that_adds_a_warning(tmp_path: Path) -> None:

@@ -243,8 +243,19 @@ def test_file_names_are_shown_escaped_so_that_a_message_is_one_line(tmp_path: Pa
     result = run_build(project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert not {"\x1b", "\x07", "\u202e"} & set(result.stderr)
-    line = r"content/articles/a\x1b]0;owned\x07\x1b[2J\nb\u202ecod.fr.md:1: no front matter"
+    line = r"content/articles/a\x1b]0;owned\x07\x1b[2J\nb\u202ecod.fr.md: the file name holds the character U+001B"
     assert result.stderr.splitlines()[0].startswith(line), result.stderr
+    assert "rename it" in result.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("name", ["x\x1b[2J.txt", "a\nb.txt", "facture\u202etxt.exe", "p\u2028q.css"])
+def test_a_static_file_whose_name_holds_a_control_character_is_refused_not_published(tmp_path: Path,
+                                                                                      name: str) -> None:
+    project = make_site(tmp_path, {A: article(), f"static/{name}": "x"})
+    result = run_build(project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the file name holds the character U+" in result.stderr and "rename it" in result.stderr
+    assert not (project / "public" / name).exists()
 
 
 @pytest.mark.parametrize("raw, escaped", [
@@ -258,3 +269,17 @@ def test_shown_makes_every_control_bidi_override_and_stray_byte_visible(raw: str
     from site_builder.errors import shown
     assert shown(raw) == escaped
     assert str(Problem(raw, 3, "bad")) == f"{escaped}:3: bad"
+
+
+@pytest.mark.parametrize("kind", ["repository", "submodule"])
+def test_git_data_inside_static_is_never_published(tmp_path: Path, kind: str) -> None:
+    files = {A: article(), "static/logo.txt": "logo"}
+    if kind == "repository":
+        files["static/.git/config"] = '[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n'
+    else:
+        files["static/.git"] = "gitdir: ../.git/modules/static\n"
+    project = make_site(tmp_path, files)
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "static/.git: warning: is git's own data" in result.stderr
+    assert (project / "public/logo.txt").exists() and not (project / "public/.git").exists()

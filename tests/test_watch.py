@@ -1,12 +1,17 @@
-"""Which file changes rebuild the preview: `watch.classify` is pure, so it is tested on paths alone."""
+"""Which file changes rebuild the preview (`watch.classify` is pure, so it is tested on paths alone), and
+the watching loop, which goes on whatever fails (watchfiles replaced by a script)."""
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from watchfiles import Change
 
+from site_builder import watch as watch_module
 from site_builder.watch import classify
 
 ROOT = Path("/projects/archive")
@@ -80,3 +85,86 @@ def test_a_burst_of_saves_gives_each_source_once_sorted() -> None:
         *changed("public/index.html"),
     ]
     assert classify(burst, ROOT) == ["content/articles/a.en.md", "content/articles/b.fr.md"]
+
+
+# --- the loop: it never stops but on its stop event ---------------------------------------------
+
+class FakeWatchfiles:
+    """Stands for `watchfiles.watch`: each call plays the next script, a list of batches in which an
+    exception is raised instead of yielded; the last script sets the stop event."""
+
+    def __init__(self, stop: threading.Event, *scripts: list[object]):
+        self.stop, self.scripts = stop, list(scripts)
+
+    def __call__(self, *args: object, **kwargs: object) -> Iterator[set[tuple[Change, str]]]:
+        script = self.scripts.pop(0)
+        for step in script:
+            if isinstance(step, Exception):
+                raise step
+            yield step  # type: ignore[misc]
+        if not self.scripts:
+            self.stop.set()
+
+
+def run_watch(monkeypatch, root: Path, on_change: Callable[[list[str] | None], None],
+              *scripts: list[object]) -> list[Exception]:
+    stop, errors = threading.Event(), list[Exception]()
+    monkeypatch.setattr(watch_module.watchfiles, "watch", FakeWatchfiles(stop, *scripts))
+    monkeypatch.setattr(watch_module, "RETRY_SECONDS", 0)
+    watch_module.watch(root, on_change, stop, on_error=errors.append)
+    return errors
+
+
+def test_watching_goes_on_after_watchfiles_fails_and_asks_for_everything_again(monkeypatch, tmp_path: Path) -> None:
+    source = tmp_path / "content/articles/a.fr.md"
+    source.parent.mkdir(parents=True)
+    source.write_text("x", encoding="utf-8")
+    calls: list[list[str] | None] = []
+    failure = RuntimeError('Unable to decode path "caf\\xE9.fr.md" to string')
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [set(), failure], [set(), {(Change.modified, str(source))}])
+    assert errors == [failure]
+    assert calls == [None, ["content/articles/a.fr.md"]]  # first everything (a batch was lost), then as usual
+
+
+def test_a_failure_while_no_source_changed_is_not_reported_again(monkeypatch, tmp_path: Path) -> None:
+    # watchfiles fails on any event about a file whose name is not UTF-8, the rebuild reading it too:
+    # that rebuild must not call for another one, forever.
+    (tmp_path / "content").mkdir()
+    calls: list[list[str] | None] = []
+    failure = RuntimeError("Unable to decode path")
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [set(), failure], [set(), failure], [set()])
+    assert errors == [failure] and calls == [None]
+
+
+def test_a_watcher_that_cannot_start_is_reported_once_and_tried_again(monkeypatch, tmp_path: Path) -> None:
+    calls: list[list[str] | None] = []
+    failure = OSError(28, "inotify watch limit reached")
+    errors = run_watch(monkeypatch, tmp_path, calls.append, [failure], [failure], [set()])
+    assert errors == [failure, failure]  # when it fails, and when it is in place at last
+    assert calls == [None]  # then everything is looked at again
+
+
+def test_a_rebuild_that_raises_is_reported_and_the_next_change_is_rebuilt(monkeypatch, tmp_path: Path) -> None:
+    calls: list[list[str] | None] = []
+    failure = ValueError("a bug")
+
+    def rebuild(paths: list[str] | None) -> None:
+        calls.append(paths)
+        if len(calls) == 1:
+            raise failure
+
+    batch = {(Change.modified, str(tmp_path / "site.toml"))}
+    errors = run_watch(monkeypatch, tmp_path, rebuild, [batch, batch])
+    assert errors == [failure] and calls == [["site.toml"], ["site.toml"]]
+
+
+def test_sources_state_sees_names_that_are_not_utf8_without_opening_anything(tmp_path: Path) -> None:
+    folder = tmp_path / "content/articles"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "pipe.fr.md")  # opening it would wait for a writer
+    before = watch_module.sources_state(tmp_path)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.fr.md"), "wb"):
+        pass
+    after = watch_module.sources_state(tmp_path)
+    assert before != after and any(entry[0].endswith(b"/caf\xe9.fr.md") for entry in after)
+    assert watch_module.sources_state(tmp_path) == after
