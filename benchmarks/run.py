@@ -314,7 +314,7 @@ def preview_series(args: argparse.Namespace, options: dict, edited: str, edit) -
     import tempfile
 
     from site_builder.build import BuildOptions
-    from site_builder.session import Session
+    from site_builder.preview.session import Session
 
     folder = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
     try:

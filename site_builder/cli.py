@@ -13,7 +13,7 @@ from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
 from site_builder.errors import ContentError, Problem, SiteError
 from site_builder.new import NewArticle, new_article, parse_tags
-from site_builder.serve import ServeOptions, serve
+from site_builder.preview.serve import ServeOptions, serve
 
 log = logging.getLogger("site_builder")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.serve import OVERLAY_ID, Preview, ServeOptions
+from site_builder.preview.serve import OVERLAY_ID, Preview, ServeOptions
 from tests.helpers import article, make_site
 
 A = "content/articles/2024/11/a.fr.md"

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import serve, serve_http
 from site_builder.build import BuildOptions, build
 from site_builder.errors import SiteError
-from site_builder.serve import OVERLAY_ID, Preview, ServeOptions
-from site_builder.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
+from site_builder.preview import serve, serve_http
+from site_builder.preview.serve import OVERLAY_ID, Preview, ServeOptions
+from site_builder.preview.serve_http import EVENTS_PATH, find_file, host_allowed, request_target
 from tests.helpers import article, build_site, default_signals, make_site
 
 A = "content/articles/2024/11/a.fr.md"

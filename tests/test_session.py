@@ -13,8 +13,8 @@ import pytest
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.content.files import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
+from site_builder.preview.session import Session, edit_bodies
 from site_builder.reuse import loading
-from site_builder.session import Session, edit_bodies
 from tests.helpers import NOW, article, build_site, make_site, tree_digest
 from tests.test_incremental import SITE, STEPS, apply
 

@@ -21,7 +21,7 @@ import pytest
 from site_builder.build import BuildOptions
 from site_builder.content.files import read_file_source, read_source, read_unseen_source
 from site_builder.errors import Problem, SiteError
-from site_builder.session import Session
+from site_builder.preview.session import Session
 from tests.helpers import NOW, article, build_site, make_site
 
 A = "content/articles/a.fr.md"

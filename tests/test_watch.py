@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from site_builder import watch as watch_module
-from site_builder.watch import classify
+from site_builder.preview import watch as watch_module
+from site_builder.preview.watch import classify
 
 ROOT = Path("/projects/archive")
 

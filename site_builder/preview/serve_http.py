@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from site_builder.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
-    from site_builder.serve import Preview
+    from site_builder.preview.serve import Preview
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.errors import ConfigError, Problem, SiteError, shown, shown_lines
 from site_builder.output import pagefind
-from site_builder.serve_http import (
+from site_builder.preview.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,
     PreviewServer,
@@ -43,8 +43,8 @@ from site_builder.serve_http import (
     request_target,
     sse,
 )
-from site_builder.session import Session
-from site_builder.watch import watch
+from site_builder.preview.session import Session
+from site_builder.preview.watch import watch
 
 log = logging.getLogger(__name__)
 
