@@ -17,15 +17,33 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from threading import Event
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from site_builder.errors import ConfigError, Problem
 
-if TYPE_CHECKING:
-    from site_builder.preview.serve import Preview
-
 log = logging.getLogger(__name__)
+
+
+class Hosted(Protocol):
+    @property
+    def host(self) -> str:
+        """Where the preview listens: which Host headers it answers (see `host_allowed`)."""
+
+
+class Preview(Protocol):
+    """What the HTTP side asks of the preview (`serve.Preview`), which imports this module."""
+
+    @property
+    def options(self) -> Hosted: ...
+
+    @property
+    def stopped(self) -> Event: ...
+
+    def respond(self, raw_path: str) -> Response: ...
+
+    def next_events(self, seen: Any, timeout: float) -> tuple[Any, bytes]: ...
 
 EVENTS_PATH = "/__livereload"
 KEEPALIVE_SECONDS = 15.0
