@@ -11,8 +11,9 @@ from site_builder.content.files import Source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Article
-from site_builder.render.pages import OutputFile, check_outputs, make_environment, render
+from site_builder.render.pages import OutputFile, make_environment, render
 from site_builder.site.assemble import assemble
+from site_builder.site.check import check_outputs
 from site_builder.site.tags import EMPTY_REGISTRY
 
 # A project folder that does not exist: no templates/, no static/, only the shipped theme.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import SiteError
-from site_builder.reuse.store import CACHE_DIR
+from site_builder.options import CACHE_DIR
 from tests.helpers import build_site, tree_digest
 from tests.safety import unsafe_markup_in
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from site_builder.options import CACHE_DIR
 from site_builder.reuse.key import KEY_ENV
-from site_builder.reuse.store import CACHE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/pages.yml"

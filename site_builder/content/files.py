@@ -10,6 +10,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from site_builder import sources
 from site_builder.errors import Problem
@@ -149,3 +150,10 @@ def oversize_problem(rel: str, size: int, max_bytes: int) -> Problem:
     """The message for an article over the configured size limit."""
     return Problem(rel, None, f"is {size:,} bytes, over the limit of {max_bytes:,} bytes: split it, "
                    "or raise `max_article_bytes` in site.toml")
+
+
+class Found(NamedTuple):
+    """The article files there are, and the problems of finding them (linked folders)."""
+
+    paths: list[Path]
+    problems: list[Problem]

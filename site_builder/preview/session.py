@@ -8,7 +8,7 @@ its first paragraph and that changed, the lists that show its card can change: `
 renders those again, writes the ones whose bytes changed, and takes again the warnings about the
 edited files. Any other change (an article added, renamed or deleted, its front matter edited, a
 template, site.toml, a static file) gets a whole build, which reuses what it can (see `reuse`)
-and is told what it would otherwise look for (`build.Since`): the output folder holds what the last
+and is told what it would otherwise look for (`reuse.layer.Chain`): the output folder holds what the last
 build wrote, and of the articles only the files named changed (the folder is walked again when a
 folder or a link is among them).
 
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from site_builder import urls
-from site_builder.build import BuildOptions, BuildResult, Since, Snapshot, build
+from site_builder.build import BuildOptions, BuildResult, build
 from site_builder.content.files import read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, sort_problems
@@ -38,6 +38,7 @@ from site_builder.output.state import OutputRecord, file_stat
 from site_builder.render import plans
 from site_builder.render.pages import feed_files, render_page
 from site_builder.render.search import tag_labels
+from site_builder.reuse.layer import Chain, Since, Snapshot
 from site_builder.reuse.loading import article_key
 from site_builder.reuse.pages import page_key
 from site_builder.site.assemble import replace_articles
@@ -75,12 +76,12 @@ class Session:
                 self.last = edited
                 return edited.result
             since = Since(last, frozenset(self.edited.union(changed)))
-        kept: list[Snapshot] = []
-        result = build(options, keep=kept.append, since=since, before_write=self.before_write)
+        chain = Chain(since, self.before_write or (lambda: None))
+        result = build(options, chain)
         self.edited = set()
         # No snapshot: nothing changed since the last build (never so with `since`), whose snapshot
         # (if any) still holds.
-        self.last = kept[0] if kept else last
+        self.last = chain.made or last
         return result
 
 

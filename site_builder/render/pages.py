@@ -1,5 +1,6 @@
-"""Render the site model into a list of output files (nothing is written): pages through Jinja2
-templates, feeds and the sitemap through `feeds` and `sitemap`."""
+"""Render the planned pages into output files (nothing is written): pages through Jinja2 templates,
+feeds and the sitemap through `feeds` and `sitemap`. No reuse here: `reuse.pages` wraps this
+stage with page keys and worker processes."""
 
 from __future__ import annotations
 
@@ -195,35 +196,27 @@ def _inlined(env: _InliningEnvironment, node: nodes.Node, seen: frozenset[str | 
     return nodes.Scope(tree.body, lineno=node.lineno, environment=env)
 
 
-PageRenderer = Callable[[jinja2.Environment, list[plans.AnyPage], Callable[[], None]], list[OutputFile]]
-"""Renders a list of pages into their files (one after the other, or reusing and in parallel),
-calling the given function once meanwhile (while workers render, if there are any)."""
-
-
-def render(site: Site, env: jinja2.Environment, render_pages: PageRenderer | None = None,
-           meanwhile: Callable[[list[str]], None] | None = None) -> list[OutputFile]:
-    """Every page of the site, rendered; raises BuildError naming the template on failure.
-
-    `meanwhile` is given the path of every file the site will have, while the pages are rendered."""
+def render(site: Site, env: jinja2.Environment) -> list[OutputFile]:
+    """Every file of the site, rendered one after the other: plan → render, without reuse (a build
+    renders through `reuse.pages`); raises BuildError naming the template on failure."""
     pages = list(plans.pages(site))
-    others: list[OutputFile] = []
-
-    def other_files() -> None:
-        others.extend(feed_files(site))
-        others.extend(OutputFile(path, data, "the sitemap") for path, data in sitemap.sitemap_files(site.config, pages))
-        others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
-        others.extend(theme_assets())
-        others.extend(static_files(site.config.root))
-        if meanwhile is not None:
-            meanwhile([*(urls.output_file(page.path) for page in pages), *(other.path for other in others)])
-
-    outputs = (render_pages or render_each)(env, pages, other_files)
-    return outputs + others
+    return render_pages(env, pages) + other_files(site, pages)
 
 
-def render_each(env: jinja2.Environment, pages: list[plans.AnyPage], meanwhile: Callable[[], None]) -> list[OutputFile]:
-    meanwhile()
+def render_pages(env: jinja2.Environment, pages: Sequence[plans.AnyPage]) -> list[OutputFile]:
+    """The planned `pages`, rendered."""
     return [render_page(env, page) for page in pages]
+
+
+def other_files(site: Site, pages: Sequence[plans.AnyPage]) -> list[OutputFile]:
+    """Every file of the site but its pages: the feeds, the sitemap (of the planned `pages`),
+    robots.txt, the theme's assets and the project's static files."""
+    others = list(feed_files(site))
+    others.extend(OutputFile(path, data, "the sitemap") for path, data in sitemap.sitemap_files(site.config, pages))
+    others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
+    others.extend(theme_assets())
+    others.extend(static_files(site.config.root))
+    return others
 
 
 def render_page(env: jinja2.Environment, planned: plans.AnyPage) -> OutputFile:
@@ -306,25 +299,4 @@ def _template_position(exc: Exception, env: jinja2.Environment) -> tuple[str | N
 def _loaders(loader: jinja2.BaseLoader | None) -> list[jinja2.BaseLoader]:
     return list(loader.loaders) if isinstance(loader, jinja2.ChoiceLoader) else [loader] if loader else []
 
-
-def check_outputs(outputs: Sequence[OutputFile]) -> None:
-    """Refuse two sources writing one file, and any path that would leave the output folder."""
-    problems: list[Problem] = []
-    owner: dict[str, OutputFile] = {}
-    for out in outputs:
-        if not urls.is_safe_output_path(out.path):
-            problems.append(Problem(out.source, None, f"would write outside the output folder ({out.path!r})"))
-            continue
-        if out.path.casefold() == urls.BUILDER_RECORD:
-            problems.append(Problem(out.source, None, f"/{urls.BUILDER_RECORD} is the name of the builder's record "
-                                    "in the output folder: rename the file"))
-            continue
-        key = out.path.casefold()  # `A.html` and `a.html` are one file on macOS and Windows
-        first = owner.setdefault(key, out)
-        if first is not out:
-            same = "" if first.path == out.path else f" and /{first.path}, one file on Windows and macOS"
-            problems.append(Problem(out.source, None, f"output conflict: {first.source} and {out.source} "
-                                    f"both write /{out.path}{same}: rename or remove one of them"))
-    if problems:
-        raise BuildError(problems)
 

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from site_builder.config import SiteConfig
-from site_builder.content.files import Source, find_sources, find_sources_again, read_file_source, read_unseen_source
+from site_builder.content.files import (
+    Found,
+    Source,
+    find_sources,
+    find_sources_again,
+    read_file_source,
+    read_unseen_source,
+)
 from site_builder.content.files import read_source as content_read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
@@ -51,13 +58,6 @@ class Loaded(NamedTuple):
     parsed: int
     """How many were parsed (the others came from the cache)."""
     found: Found
-
-
-class Found(NamedTuple):
-    """The article files there are, and the problems of finding them (linked folders)."""
-
-    paths: list[Path]
-    problems: list[Problem]
 
 
 def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Found | None = None,
@@ -255,6 +255,5 @@ def _parse(work: Work, config: SiteConfig, context: str,
     except ContentError as exc:
         return source_digest, key, exc.problems, seen
     return source_digest, key, pack(article, key) if packed else article, seen
-
 
 

@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-CACHE_DIR = ".site-builder-cache"
 KEEP_FACTOR = 3
 """Entries are pruned (all but those of the current build) once there are this many times more than
 articles: the preview server (at its own URL) and `build` can then share the cache without evicting

@@ -2,21 +2,23 @@
 archive editor wants to see (missing translation, unregistered tag, stale translation, no summary).
 
 Every rule is a plain function over the assembled site; `review` runs them all. `build` reports the
-findings as warnings; `check` (`build.check_site`) treats dead links as errors."""
+findings as warnings; `check` (`build.check_site`) treats dead links as errors. Once everything
+is rendered, `check_outputs` refuses two sources writing one file, before anything is written."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from site_builder import urls
 from site_builder.config import SiteConfig
-from site_builder.errors import Problem, sort_problems
-from site_builder.model import Article, Site
+from site_builder.errors import BuildError, Problem, sort_problems
+from site_builder.model import Article, OutputFile, Site
 from site_builder.site.tags import TagRegistry
 
 log = logging.getLogger(__name__)
@@ -142,3 +144,24 @@ def source_line(path: Path, text: str) -> int | None:
         return None
     return next((number for number, line in enumerate(lines, start=1) if text in line), None)
 
+
+def check_outputs(outputs: Sequence[OutputFile]) -> None:
+    """Refuse two sources writing one file, and any path that would leave the output folder."""
+    problems: list[Problem] = []
+    owner: dict[str, OutputFile] = {}
+    for out in outputs:
+        if not urls.is_safe_output_path(out.path):
+            problems.append(Problem(out.source, None, f"would write outside the output folder ({out.path!r})"))
+            continue
+        if out.path.casefold() == urls.BUILDER_RECORD:
+            problems.append(Problem(out.source, None, f"/{urls.BUILDER_RECORD} is the name of the builder's record "
+                                    "in the output folder: rename the file"))
+            continue
+        key = out.path.casefold()  # `A.html` and `a.html` are one file on macOS and Windows
+        first = owner.setdefault(key, out)
+        if first is not out:
+            same = "" if first.path == out.path else f" and /{first.path}, one file on Windows and macOS"
+            problems.append(Problem(out.source, None, f"output conflict: {first.source} and {out.source} "
+                                    f"both write /{out.path}{same}: rename or remove one of them"))
+    if problems:
+        raise BuildError(problems)
