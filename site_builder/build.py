@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
-from site_builder import urls
+from site_builder import memo, urls
 from site_builder.config import SiteConfig, check_project_folder
 from site_builder.content.files import Found
 from site_builder.errors import ContentError, Problem, SiteError, sort_problems
@@ -98,7 +98,7 @@ def errors_and_warnings(problems: Sequence[Problem], strict: bool) -> tuple[list
 
 def free_memory() -> None:
     """Let go of what this process keeps from the build (the model, the views), before Pagefind."""
-    loading.forget()
+    memo.forget()
     gc.collect()  # (the collector is off during a build: the few cycles, templates and all)
     release_free_memory()
 

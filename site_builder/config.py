@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from site_builder import memo
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.i18n import SUPPORTED_LANGUAGES
 from site_builder.sources import WALKED_FOLDERS, folder_problem, read_file
@@ -120,8 +121,8 @@ def value_hash(record: object) -> int:
     return hash(getter(record))  # (the class too: attrgetter of a single name gives no tuple)
 
 
-_HASHED_FIELDS: dict[type, tuple[str, ...]] = {}
-_HASH_GETTERS: dict[type, operator.attrgetter[Any]] = {}
+_HASHED_FIELDS: dict[type, tuple[str, ...]] = memo.remembered("site_builder.config._HASHED_FIELDS", {})
+_HASH_GETTERS: dict[type, operator.attrgetter[Any]] = memo.remembered("site_builder.config._HASH_GETTERS", {})
 
 
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {

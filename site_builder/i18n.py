@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 
+from site_builder import memo
 from site_builder.errors import did_you_mean
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -206,7 +206,7 @@ class Translator:
         return t(self._lang, key, **values)
 
 
-@lru_cache(maxsize=16)
+@memo.memoized(maxsize=16)
 def translator(lang: str) -> Translator:
     return Translator(lang)
 
@@ -223,12 +223,12 @@ def format_date(value: date, locale: str) -> str:
     return _format_day(value.date() if isinstance(value, datetime) else value, locale)
 
 
-@lru_cache(maxsize=65536)  # keyed by day, not by moment: every article's date is formatted several times
+@memo.memoized(maxsize=65536)  # keyed by day, not by moment: every article's date is formatted several times
 def _format_day(day: date, locale: str) -> str:
     return babel_format_date(day, format="long", locale=_locale(locale))
 
 
-@lru_cache(maxsize=16)
+@memo.memoized(maxsize=16)
 def _locale(name: str) -> Locale:
     """Parsing a locale name is most of the cost of formatting a date."""
     return Locale.parse(name)
@@ -239,7 +239,7 @@ def iso_datetime(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat()
 
 
-@lru_cache(maxsize=256)
+@memo.memoized(maxsize=256)
 def month_name(month: int, locale: str) -> str:
     """Stand-alone month name, capitalised: « Novembre », "November"."""
     name = Locale.parse(locale).months["stand-alone"]["wide"][month]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from site_builder import memo
 from site_builder.config import SiteConfig, load_config
 from site_builder.content.files import Found
 from site_builder.errors import Problem, shown
@@ -121,4 +122,4 @@ def site_config(options: BuildOptions) -> SiteConfig:
     return _CONFIGS.setdefault(config, config)
 
 
-_CONFIGS: dict[SiteConfig, SiteConfig] = {}
+_CONFIGS: dict[SiteConfig, SiteConfig] = memo.remembered("site_builder.options._CONFIGS", {})

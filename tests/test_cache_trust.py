@@ -23,14 +23,14 @@ from typing import Any
 
 import pytest
 
-from site_builder import model
+from site_builder import memo, model
 from site_builder.output import state as output_state
 from site_builder.reuse import entries as cache_entries
-from site_builder.reuse import fingerprints, last_build, loading
+from site_builder.reuse import fingerprints, last_build
 from site_builder.reuse import key as cache_key
 from site_builder.reuse import store as cache
 from tests.helpers import article, make_site, tree_digest
-from tests.test_incremental import SITE, build_site, clean_build
+from tests.scenarios import SITE, build_site, clean_build
 
 CACHE = ".site-builder-cache"
 
@@ -42,10 +42,10 @@ def fresh_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     # A forgery that got through would change the model's class for every later test: put it back.
     monkeypatch.setattr(model.Article, "__hash__", model.Article.__hash__)
-    loading.forget()
+    memo.forget()
     cache_key.forget()
     yield
-    loading.forget()
+    memo.forget()
     cache_key.forget()
 
 
@@ -58,7 +58,7 @@ def as_restored_in_ci(root: Path) -> None:
     for path in sorted((root / "public").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
     (root / "public").rmdir()
-    loading.forget()
+    memo.forget()
 
 
 def stored_articles(root: Path) -> dict[str, model.Article]:
@@ -162,7 +162,7 @@ def test_a_forged_output_record_makes_no_later_build_fail(tmp_path: Path, forger
     for step in range(2):  # an edit each time: the records are read
         make_site(root, {"content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", f"Bravo {step}.",
                                                                   tags="[Europe]")})
-        loading.forget()
+        memo.forget()
         build_site(root)
     assert_as_clean(root, tmp_path)
 
@@ -183,9 +183,9 @@ def test_a_forged_source_record_is_a_miss(tmp_path: Path, forgery: str) -> None:
         for values in cursor.fetchall():
             row = {**dict(zip(names, values, strict=True)), **FORGED_SOURCES[forgery]}
             db.execute(f"INSERT OR REPLACE INTO sources VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
-    loading.forget()
+    memo.forget()
     build_site(root, output=tmp_path / "other")
-    loading.forget()
+    memo.forget()
     build_site(root, output=tmp_path / "other")
     assert tree_digest(tmp_path / "other") == clean_build(root, tmp_path / "clean")
 
@@ -196,7 +196,7 @@ def test_a_last_build_record_edited_in_the_database_is_a_miss(tmp_path: Path) ->
     (root / "public/fr/index.html").write_text("defaced", encoding="utf-8")
     with database(root) as db:  # "nothing changed", whatever the output folder holds; and a bad date
         db.execute("UPDATE builds SET record = json_set(record, '$.horizon', 'not a date')")
-    loading.forget()
+    memo.forget()
     build_site(root)
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
 
@@ -268,7 +268,7 @@ def test_the_key_file_is_made_once_outside_the_project_readable_by_its_owner_onl
     key = key_file.read_bytes()
     assert not any(path.read_bytes().find(key) >= 0 for path in (root / CACHE).rglob("*") if path.is_file())
     cache_key.forget()
-    loading.forget()
+    memo.forget()
     again = build_site(root, output=tmp_path / "other")  # a new process: the same key, every entry used
     assert again.parsed == 0 and key_file.read_bytes() == key
 
@@ -344,7 +344,7 @@ def build_with_cache_trouble(root: Path, tmp_path: Path, caplog: pytest.LogCaptu
                              what_to_do: str = "or delete it", **options: Any) -> None:
     """Edit an article and build: the site is right, and one warning says what to do."""
     make_site(root, {"content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, again.", tags="[Europe]")})
-    loading.forget()
+    memo.forget()
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         build_site(root, **options)
@@ -360,7 +360,7 @@ def test_a_folder_in_place_of_the_database_is_replaced_by_a_new_cache(tmp_path: 
     with caplog.at_level(logging.WARNING):
         build_site(root)
     one_cache_warning(caplog, root / CACHE, "a new database started")
-    loading.forget()
+    memo.forget()
     assert build_site(root, output=tmp_path / "other").parsed == 0  # the new cache works
 
 

@@ -14,20 +14,11 @@ from site_builder.content import markdown
 from site_builder.render import pages as render
 from tests.helpers import article, build_site, make_site
 from tests.safety import unsafe_markup, unsafe_markup_in
+from tests.scenarios import PAYLOAD, hostile_site
 
 A = "content/articles/2024/a.fr.md"
-PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>'
 RAW = ("<img src=x onerror", "<script>alert(2)", "</script><script>")
 JSON_LD = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>(.*?)</script>', re.DOTALL)
-
-
-def hostile_site(root: Path) -> Path:
-    """The payload as title, tag, author, summary and image text, in both languages, so that it
-    reaches every page kind and every metadata output (meta tags, feeds, JSON-LD, search data)."""
-    fields = dict(tags=f"['{PAYLOAD}', Sujet]", author=f"'{PAYLOAD}'", summary=f"'{PAYLOAD}'",
-                  image="/img/a.jpg", image_alt=f"'{PAYLOAD}'", translation_key="k")
-    return make_site(root, {A: article(title=PAYLOAD, **fields),
-                            "content/articles/2024/a.en.md": article(title=PAYLOAD, **fields)})
 
 
 def test_metadata_payload_is_escaped_in_every_output_file(tmp_path: Path) -> None:

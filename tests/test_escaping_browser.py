@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import build_site, make_site
-from tests.test_escaping import PAYLOAD, hostile_site
+from tests.scenarios import PAYLOAD, hostile_site
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (pip install -e '.[test]')")
 from playwright.sync_api import expect  # noqa: E402

@@ -10,77 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import memo
 from site_builder.build import BuildResult
 from site_builder.errors import SiteError
 from site_builder.output import journal
 from site_builder.reuse import entries as cache_entries
-from site_builder.reuse import loading
 from site_builder.reuse import store as cache
-from tests import helpers
 from tests.helpers import article, make_site, tree_digest
-
-SITE = {
-    "site.toml": 'base_url = "https://news.example/archive/"\npage_size = 2\n',
-    "content/tags.toml": '[defense]\nfr = "Défense"\nen = "Defence"\n',
-    "content/articles/2024/a.fr.md": article("Alpha", "2024-01-10", "Premier paragraphe.\n\n## Suite\n\nLa suite.",
-                                             tags="[Défense, Europe]", translation_key="a"),
-    "content/articles/2024/a.en.md": article("Alpha EN", "2024-01-10", "First paragraph.", tags="[Defence]",
-                                             translation_key="a"),
-    "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo.", tags="[Europe]"),
-    "content/articles/2024/c.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Défense]"),
-    "content/articles/2023/d.fr.md": article("Delta", "2023-05-10", "Delta.", tags="[Culture]"),
-    "content/articles/2023/e.en.md": article("Echo", "2023-06-10", "Echo.", tags="[Culture]"),
-}
-
-# Each step changes the project; after each, the incremental output must equal a clean build's.
-STEPS: list[tuple[str, dict[str, str | None]]] = [
-    ("edit a body (not the first paragraph)", {
-        "content/articles/2024/a.fr.md": article("Alpha", "2024-01-10", "Premier paragraphe.\n\n## Suite\n\nAutre.",
-                                                 tags="[Défense, Europe]", translation_key="a")}),
-    ("edit a first paragraph (the summary on every list)", {
-        "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, corrigé.", tags="[Europe]")}),
-    ("add an article with a new tag", {
-        "content/articles/2024/f.fr.md": article("Foxtrot", "2024-04-01", "Foxtrot.", tags="[Climat]")}),
-    ("edit tags", {
-        "content/articles/2024/c.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Europe, Climat]")}),
-    ("rename an article (its URL moves)", {
-        "content/articles/2024/c.fr.md": None,
-        "content/articles/2024/charlie.fr.md": article("Charlie", "2024-03-10", "Charlie.", tags="[Europe, Climat]")}),
-    ("delete an article (its last tag page goes)", {"content/articles/2023/d.fr.md": None}),
-    ("retitle a translation (the other version's link changes)", {
-        "content/articles/2024/a.en.md": article("Alpha, retitled", "2024-01-10", "First paragraph.",
-                                                 tags="[Defence]", translation_key="a")}),
-    ("relabel a tag in the registry", {"content/tags.toml": '[defense]\nfr = "Défense nationale"\nen = "Defence"\n'}),
-    ("make an article a draft", {
-        "content/articles/2024/b.fr.md": article("Bravo", "2024-02-10", "Bravo, corrigé.", tags="[Europe]",
-                                                 draft="true")}),
-    ("delete the last English article of a year", {"content/articles/2023/e.en.md": None}),
-]
+from tests.scenarios import SITE, STEPS, apply, build_site, clean_build
 
 
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
     """Each test starts like a new process: nothing remembered from other tests' builds."""
-    loading.forget()
-
-
-def build_site(root: Path, **options: object) -> BuildResult:
-    """Without search unless asked: Pagefind does not write its index byte-stably."""
-    options.setdefault("search", False)
-    return helpers.build_site(root, **options)
-
-
-def apply(root: Path, changes: dict[str, str | None]) -> None:
-    for rel, text in changes.items():
-        if text is None:
-            (root / rel).unlink()
-        else:
-            make_site(root, {rel: text})
-
-
-def clean_build(root: Path, out: Path) -> dict[str, str]:
-    build_site(root, output=out, cache=False)
-    return tree_digest(out)
+    memo.forget()
 
 
 def folders(out: Path) -> set[str]:
@@ -205,7 +148,7 @@ def test_half_written_corrupt_or_foreign_cache_entries_are_rebuilt(tmp_path: Pat
         db.execute("UPDATE articles SET entry = ? WHERE key = ?",
                    (entry[:middle] + bytes([entry[middle] ^ 1]) + entry[middle + 1:], flipped))
         db.execute("UPDATE articles SET entry = ? WHERE key = ?", (cache_entries.pack(Boom(marker), foreign), foreign))
-    loading.forget()  # as in a new process: what this one remembers would hide the cache
+    memo.forget()  # as in a new process: what this one remembers would hide the cache
     # Into another folder: nothing changed for `public`, whose build would stand without a look at
     # the cache; this one must load every article.
     result = build_site(root, output=tmp_path / "other")
@@ -219,7 +162,7 @@ def test_an_unreadable_cache_database_is_started_afresh(tmp_path: Path) -> None:
     build_site(root)
     for path in (root / ".site-builder-cache").glob("cache.sqlite3*"):
         path.write_bytes(b"\x00garbage, as after a crash mid-write" * 100)
-    loading.forget()
+    memo.forget()
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
@@ -236,7 +179,7 @@ def test_a_cache_database_damaged_inside_is_a_miss_then_started_afresh(tmp_path:
     for start in range(page, len(data), page):  # every page but the header: its tables' b-trees
         data[start:start + 64] = b"\xff" * 64
     database.write_bytes(bytes(data))
-    loading.forget()
+    memo.forget()
     result = build_site(root)
     assert result.parsed == len(SITE) - 2
     assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
@@ -250,7 +193,7 @@ def test_after_the_cache_folder_is_deleted_the_next_build_fills_it_again(tmp_pat
     root = make_site(tmp_path, SITE)
     build_site(root)
     shutil.rmtree(root / ".site-builder-cache")
-    loading.forget()
+    memo.forget()
     first = build_site(root)  # no keys known: every page is rendered, but no file is written
     assert (first.parsed, first.written) == (len(SITE) - 2, 0)
     again = build_site(root)  # the files found identical were recorded with their keys
@@ -363,7 +306,7 @@ def test_errors_found_by_workers_are_all_reported(tmp_path: Path) -> None:
 BUILD_IN_A_NEW_PROCESS = """
 import json, sys
 from pathlib import Path
-from tests.test_incremental import build_site
+from tests.scenarios import build_site
 result = build_site(Path(sys.argv[1]))
 print(json.dumps({"parsed": result.parsed, "rendered": result.rendered}))
 """

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import memo
 from site_builder.errors import SiteError
-from site_builder.reuse import loading
 from tests.helpers import article, build_site, make_site, tree_digest
 
 KILLED_BUILD = textwrap.dedent("""
@@ -80,7 +80,7 @@ Trace = list[list[str]]
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
     """Each build in this process reads the cache, as a new process would (the children change it)."""
-    loading.forget()
+    memo.forget()
 
 
 def run_build(root: Path, kill_at: int = 0, exchange: bool = True) -> Trace:

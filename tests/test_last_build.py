@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import memo
 from site_builder.build import BuildResult
 from site_builder.errors import ContentError
-from site_builder.reuse import last_build, loading
+from site_builder.reuse import last_build
 from tests.helpers import NOW, article, make_site, tree_digest
-from tests.test_incremental import SITE, STEPS, apply, build_site, clean_build
+from tests.scenarios import SITE, STEPS, apply, build_site, clean_build
 
 
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
-    loading.forget()
+    memo.forget()
 
 
 def age(root: Path) -> Path:

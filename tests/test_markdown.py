@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
 
+from site_builder import memo
 from site_builder.content import markdown
 from site_builder.content.markdown import MarkdownError, render_markdown
 from site_builder.content.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
@@ -207,7 +208,7 @@ def test_heading_slug_is_python_slugify(text: str) -> None:
 def test_url_slugs_are_python_slugify(text: str) -> None:
     """`parse.make_slug` (articles' and tags' URL slugs, at most 80 characters, cut at a word's end)
     makes the slugs of ASCII text (once accents are dropped) without python-slugify: the same slugs."""
-    make_slug.cache_clear()
+    memo.clear(make_slug)
     expected = slugify(unicodedata.normalize("NFC", text), max_length=80, word_boundary=True,
                        backend=markdown.TRANSLITERATION)
     assert make_slug(text) == expected

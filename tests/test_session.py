@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import memo
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.content.files import find_sources, find_sources_again
 from site_builder.errors import ContentError, SiteError
 from site_builder.preview.session import Session, edit_bodies
-from site_builder.reuse import loading
 from tests.helpers import NOW, article, build_site, make_site, tree_digest
-from tests.test_incremental import SITE, STEPS, apply
+from tests.scenarios import SITE, STEPS, apply
 
 A_FR = "content/articles/2024/a.fr.md"
 B_FR = "content/articles/2024/b.fr.md"
@@ -29,7 +29,7 @@ def a_fr(body: str) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_process() -> None:
-    loading.forget()
+    memo.forget()
 
 
 def options(root: Path, **more: object) -> BuildOptions:

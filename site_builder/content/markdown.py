@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from html import unescape
 from typing import Any, Final
 
@@ -23,6 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_open
 from slugify import slugify
 
+from site_builder import memo
 from site_builder.content.markdown_guard import MAX_NESTING, fallback_reason
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
     return RenderedMarkdown(html, first, site_links)
 
 
-@lru_cache(maxsize=6)
+@memo.memoized(maxsize=6)
 def fast_parser(raw_html: str, marked: bool) -> markdown_it_pyrs.MarkdownIt:
     """markdown-it-pyrs set up like markdown-it-py below: no linkify, no typographer."""
     html = [] if raw_html == "escape" else ["html_block", "html_inline"]
@@ -213,7 +213,7 @@ def render_fast(text: str, raw_html: str, marked: bool) -> str | None:
         return None
 
 
-@lru_cache(maxsize=3)
+@memo.memoized(maxsize=3)
 def careful_parser(raw_html: str) -> MarkdownIt:
     """markdown-it-py, linear on every input tried and bounded in nesting, for what markdown-it-pyrs cannot take."""
     md = MarkdownIt("commonmark", {"html": raw_html != "escape", "typographer": False, "maxNesting": MAX_NESTING})

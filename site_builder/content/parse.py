@@ -8,7 +8,7 @@ import reprlib
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import lru_cache, partial
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from site_builder import urls
+from site_builder import memo, urls
 from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
@@ -42,7 +42,7 @@ IMAGE_SCHEMES = frozenset({"", "http", "https"})
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
-@lru_cache(maxsize=8192)  # tag labels are slugified again for every article that uses them
+@memo.memoized(maxsize=8192)  # tag labels are slugified again for every article that uses them
 def make_slug(text: str) -> str:
     """Lower-case ASCII slug (`Défense européenne` → `defense-europeenne`); '' when nothing is left."""
     quick = ascii_slug(text)  # (NFC or not: the same; slugify's own pipeline is 3× slower)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import functools
 import logging
 import os
 import secrets
@@ -26,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from site_builder import memo
 from site_builder.errors import BuildError, ConfigError, Problem
 from site_builder.model import OutputFile
 from site_builder.urls import BUILDER_RECORD
@@ -264,7 +264,7 @@ def exchange(first: Path, second: Path) -> bool:
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
 
 
-@functools.cache
+@memo.memoized(maxsize=None)
 def _renameat2() -> Callable[..., int] | None:
     """The C library's renameat2 (glibc 2.28+, musl 1.2.2+), or None."""
     if sys.platform != "linux":

@@ -10,9 +10,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from functools import lru_cache
 
-from site_builder import i18n, urls
+from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import Article, Site
 
@@ -110,7 +109,7 @@ def corrections_feed(cfg: SiteConfig, lang: str, articles: Iterable[Article]) ->
                 i18n.t(lang, "corrections_intro"), urls.corrections(lang), tuple(entries), f"{lang} corrections feed")
 
 
-@lru_cache(maxsize=1024)  # a pure function of hashable records: unchanged feeds are not serialized again
+@memo.memoized(maxsize=1024)  # a pure function of hashable records: unchanged feeds are not serialized again
 def atom_xml(cfg: SiteConfig, feed: Feed, fallback_updated: datetime) -> bytes:
     """The feed as an Atom document; its `updated` is its newest entry's (else `fallback_updated`)."""
     tz = cfg.tzinfo

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import NamedTuple
 
-from site_builder import i18n, urls
+from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import Article, Site, TagPage, YearArchive
 from site_builder.render import metadata, search
@@ -149,7 +148,7 @@ OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 """The labels of an article's own tags, hashable: (tag key, ((language, label), ...)), ..."""
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@memo.memoized(maxsize=MEMO_SIZE)
 def _article_plan(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> ArticlePage:
     return ArticlePage("article.html", article.path, article.source, article.modified, cfg, (article, own_labels))
 
@@ -159,7 +158,7 @@ def article_versions(article: Article) -> dict[str, str]:
     return {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@memo.memoized(maxsize=MEMO_SIZE)
 def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> Page:
     labels = {key: dict(names) for key, names in own_labels}
     versions = article_versions(article)
@@ -196,14 +195,14 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
                                          tuple(chunk), pagination))
 
 
-@lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same plan for the same articles
+@memo.memoized(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same plan for the same articles
 def _list_plan(cfg: SiteConfig, inputs: ListInputs) -> ListPage:
     path = inputs.path
     return ListPage("list.html", path, f"{inputs.source} list", latest(inputs.articles), urls.absolute(cfg, path),
                     alternates(cfg, path, dict(inputs.versions)), cfg, inputs)
 
 
-@lru_cache(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
+@memo.memoized(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
 def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str, str], ...], heading: str,
                intro: str, source: str, feed: Link | None, chunk: tuple[Article, ...], pagination: Pagination) -> Page:
     number, total = pagination.current, pagination.total

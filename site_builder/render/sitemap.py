@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
 
-from site_builder import i18n, urls
+from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.render.plans import AnyPage
 from site_builder.render.views import Link
@@ -54,7 +53,7 @@ def _urlset(entries: list[str]) -> bytes:
     return f"{start}>\n{''.join(entries)}</urlset>\n".encode()
 
 
-@lru_cache(maxsize=1 << 18)  # a rebuild (the preview server's) writes again only the entries that changed
+@memo.memoized(maxsize=1 << 18)  # a rebuild (the preview server's) writes again only the entries that changed
 def url_entry(cfg: SiteConfig, loc: str, modified: datetime | None, alternates: tuple[Link, ...]) -> str:
     """A page's `<url>` element, indented by one space per level."""
     lines = [" <url>", f"  <loc>{_text(loc)}</loc>"]

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-from site_builder import i18n, urls
+from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import Article, Correction
 from site_builder.render import metadata, search
@@ -273,7 +272,7 @@ def alternates(cfg: SiteConfig, path: str, versions: dict[str, str]) -> tuple[Li
     return links + (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
 
 
-@lru_cache(maxsize=64)
+@memo.memoized(maxsize=64)
 def _nav(cfg: SiteConfig, lang: str, current: str) -> tuple[Link, ...]:
     """The site's sections in `lang`, `current` ("home", "tags", "archives" or "") marked."""
     return (
@@ -294,7 +293,7 @@ class _Shared:
     corrections_href: str
 
 
-@lru_cache(maxsize=16)
+@memo.memoized(maxsize=16)
 def _language_chrome(cfg: SiteConfig, lang: str) -> _Shared:
     return _Shared(home=urls.href(cfg, urls.home(lang)), search_action=urls.href(cfg, urls.search(lang)),
                    stylesheet=urls.href(cfg, urls.asset("style.css")),
@@ -328,7 +327,7 @@ def correction_notice(cfg: SiteConfig, article: Article, correction: Correction)
     )
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@memo.memoized(maxsize=MEMO_SIZE)
 def card(cfg: SiteConfig, article: Article) -> Card:
     return Card(
         title=article.title, href=urls.href(cfg, article.path), lang=article.lang,
@@ -337,7 +336,7 @@ def card(cfg: SiteConfig, article: Article) -> Card:
     )
 
 
-@lru_cache(maxsize=MEMO_SIZE)  # an article's date is on its card (planned first) and on its page
+@memo.memoized(maxsize=MEMO_SIZE)  # an article's date is on its card (planned first) and on its page
 def dated(moment: datetime, cfg: SiteConfig, lang: str) -> Dated:
     """A date for `<time>`: machine-readable ISO and the localized text."""
     local = moment.astimezone(cfg.tzinfo)

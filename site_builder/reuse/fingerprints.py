@@ -7,12 +7,11 @@ import hashlib
 import sys
 import time
 from dataclasses import replace
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import site_builder
-from site_builder import sources
+from site_builder import memo, sources
 from site_builder.config import SiteConfig
 
 DEPENDENCIES = ("jinja2", "markdown-it-pyrs", "markdown-it-py", "mdit-py-plugins", "nh3", "babel", "python-slugify",
@@ -29,7 +28,7 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
+@memo.memoized(maxsize=1)
 def code_fingerprint() -> str:
     """The package's own source and the versions of the libraries that shape the output."""
     package = Path(site_builder.__file__).parent

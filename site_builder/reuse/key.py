@@ -20,8 +20,9 @@ import logging
 import os
 import stat
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+
+from site_builder import memo
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def from_environment() -> bool:
     return bool(os.environ.get(KEY_ENV))
 
 
-@lru_cache(maxsize=1)
+@memo.memoized(maxsize=1)
 def secret() -> Secret:
     """The key, found (or the key file made) once per process; forked workers inherit it."""
     given = os.environ.get(KEY_ENV)
@@ -135,12 +136,12 @@ class Mac:
         return outer.digest()
 
 
-@lru_cache(maxsize=1)
+@memo.memoized(maxsize=1)
 def mac() -> Mac:
     return Mac(secret().key)
 
 
 def forget() -> None:
     """Find the key again (tests that change where it comes from)."""
-    secret.cache_clear()
-    mac.cache_clear()
+    memo.clear(secret)
+    memo.clear(mac)

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
+from site_builder import memo
 from site_builder.config import SiteConfig
 from site_builder.content.files import (
     Found,
@@ -27,27 +28,31 @@ from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
 from site_builder.output.state import Stat, file_stat
-from site_builder.render import feeds, plans, sitemap, views
 from site_builder.reuse.entries import SourceRecord, pack, unpack_own
 from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, now_ns
-from site_builder.reuse.store import Cache, forget_records
+from site_builder.reuse.store import Cache
 from site_builder.reuse.workers import iterate_in_workers
-from site_builder.site.assemble import linked
-from site_builder.site.check import link_path
 
 log = logging.getLogger(__name__)
 
 
 class _Memory:
-    """What the last build of this process computed, for the next one (the preview server's):
-    parsed articles by key, and each page with its key by path (unchanged articles give back the
-    same page objects, see `plans.article_page`; other pages are compared field by field)."""
+    """What the last build of this process parsed, for the next one (the preview server's)."""
 
-    articles: dict[str, Article] = {}
-    pages: dict[str, tuple[plans.AnyPage, str, str]] = {}
-    """Page path → (page, context, key)."""
-    keys: dict[tuple[str, str, str], str] = {}
-    """(context, source path, digest of its bytes) → the article's key."""
+    def __init__(self) -> None:
+        self.articles: dict[str, Article] = {}
+        """Parsed articles by key."""
+        self.keys: dict[tuple[str, str, str], str] = {}
+        """(context, source path, digest of its bytes) → the article's key."""
+
+    def clear(self) -> None:
+        self.articles, self.keys = {}, {}
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.keys)
+
+
+MEMORY = memo.remembered("site_builder.reuse.loading.MEMORY", _Memory())
 
 
 class Loaded(NamedTuple):
@@ -74,7 +79,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     problems = list(found.problems)
     known = cache.sources(config.root) if cache else {}
     # A first build (nothing known, nothing stored) parses every file: the workers read them too.
-    first = not known and not _Memory.articles and (cache is None or not cache.holds_articles())
+    first = not known and not MEMORY.articles and (cache is None or not cache.holds_articles())
     records, fresh, unread = _read_changed(config, found.paths, known, problems, changed, read=not first)
     context = digest(code_fingerprint(), config_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
@@ -105,12 +110,12 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
         order = {rel: index for index, rel in enumerate(_rel(config, path) for path in found.paths)}
         records = dict(sorted(records.items(), key=lambda item: order[item[0]]))
         keys = {rel: keys[rel] for rel in records}
-    _Memory.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
+    MEMORY.keys = {(context, rel, records[rel].digest): key for rel, key in keys.items()}
     if cache:
         cache.put_sources(config.root, records, known)
         cache.put_articles(entries, keep=set(keys.values()))  # written while the build goes on
     by_key = {**reused, **new}
-    _Memory.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
+    MEMORY.articles = {key: by_key[key] for key in keys.values() if key in by_key} if cache else {}
     log.debug("%d articles: %d from the cache, %d parsed", len(keys), len(keys) - parsed, parsed)
     return Loaded([by_key[key] for key in keys.values() if key in by_key], problems, parsed, found)
 
@@ -122,7 +127,7 @@ def article_key(config: SiteConfig, rel: str, data: bytes) -> str:
 
 def _article_key(context: str, rel: str, source_digest: str) -> str:
     """An article's cache key: what it is parsed from (remembered from the last build of this process)."""
-    return _Memory.keys.get((context, rel, source_digest)) or digest(context, rel, source_digest)
+    return MEMORY.keys.get((context, rel, source_digest)) or digest(context, rel, source_digest)
 
 
 def _misses(config: SiteConfig, keys: dict[str, str], reused: dict[str, Article], fresh: dict[str, bytes],
@@ -211,27 +216,11 @@ def _reuse(cache: Cache | None, keys: set[str]) -> tuple[dict[str, Article], dic
     them that the cache lacks (this process remembers them: they are written to it)."""
     if cache is None:
         return {}, {}
-    remembered = {key: _Memory.articles[key] for key in keys if key in _Memory.articles}
+    remembered = {key: MEMORY.articles[key] for key in keys if key in MEMORY.articles}
     stored = cache.articles(key for key in keys if key not in remembered)
     reused = {key: value for key, value in stored.items() if isinstance(value, Article)}
     unsaved = {key: remembered[key] for key in cache.missing(remembered)} if remembered else {}
     return {**reused, **remembered}, unsaved
-
-
-def forget() -> None:
-    """Forget what earlier builds of this process computed, and let it go: the next build reads the
-    cache, as a new process would."""
-    _Memory.articles = {}
-    _Memory.pages = {}
-    _Memory.keys = {}
-    forget_records()
-    for memo in MEMOS:
-        memo.cache_clear()
-
-
-MEMOS = (plans._article_plan, plans._article_page, plans._list_page, views.card, views.dated, linked, feeds.atom_xml,
-         sitemap.url_entry, link_path)
-"""The memoized functions that keep a build's records for the next build of the process."""
 
 
 def _parse(work: Work, config: SiteConfig, context: str,

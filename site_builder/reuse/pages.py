@@ -11,12 +11,12 @@ import logging
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import is_dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import jinja2
 
-from site_builder import urls
+from site_builder import memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import OutputFile
 from site_builder.output.state import KeptFile, OutputState, stage_file
@@ -24,10 +24,28 @@ from site_builder.render import pages as rendering
 from site_builder.render import plans
 from site_builder.render.pages import THEME_DIR, make_environment
 from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, folder_fingerprint
-from site_builder.reuse.loading import _Memory
 from site_builder.reuse.workers import map_in_workers
 
 log = logging.getLogger(__name__)
+
+
+class _Memory:
+    """The pages the last build of this process planned, with their keys, for the next one (the
+    preview server's): unchanged articles give back the same page objects (see
+    `plans.article_page`); other pages are compared field by field."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[plans.AnyPage, str, str]] = {}
+        """Page path → (page, context, key)."""
+
+    def clear(self) -> None:
+        self.pages = {}
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+
+MEMORY = memo.remembered("site_builder.reuse.pages.MEMORY", _Memory())
 
 
 def environment(project: Path, config: SiteConfig) -> tuple[jinja2.Environment, str]:
@@ -36,7 +54,7 @@ def environment(project: Path, config: SiteConfig) -> tuple[jinja2.Environment, 
     return _environment(project.resolve(), templates), digest(code_fingerprint(), config_fingerprint(config), templates)
 
 
-@lru_cache(maxsize=4)
+@memo.memoized(maxsize=4)
 def _environment(project: Path, templates: str) -> jinja2.Environment:
     env = make_environment(project)
     env.auto_reload = False  # a change of templates changes `templates`, hence the environment
@@ -76,13 +94,13 @@ class ReusingRenderer:
         for index, (output, key) in zip(todo, done, strict=True):
             outputs[index] = output
             self.keys[output.path] = key
-        _Memory.pages = {page.path: (page, self.context, self.keys[urls.output_file(page.path)]) for page in pages}
+        MEMORY.pages = {page.path: (page, self.context, self.keys[urls.output_file(page.path)]) for page in pages}
         self.rendered += len(todo)
         return outputs  # type: ignore[return-value]
 
     def page_key(self, page: plans.AnyPage) -> str:
         """Digest of everything the page's template sees; '' (never reused) if it cannot be taken."""
-        last = _Memory.pages.get(page.path)
+        last = MEMORY.pages.get(page.path)
         if last is not None and last[1] == self.context and (last[0] is page or last[0] == page):
             return last[2]
         return page_key(self.context, page)

@@ -22,6 +22,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
+from site_builder import memo
 from site_builder.output.state import OutputRecord
 from site_builder.reuse import key as cache_key
 from site_builder.reuse import workers as parallel
@@ -99,7 +100,7 @@ def fails_soft(default: Callable[..., Any]) -> Callable[[Callable[..., R]], Call
 ADVICE = ("the build goes on without it. If this persists, see that the folder can be written and its disk is "
           "not full, or delete it (always safe: the next build makes a new one), or build with --no-cache")
 
-_REMEMBERED: dict[tuple[Path, str, Path], Any] = {}
+_REMEMBERED: dict[tuple[Path, str, Path], Any] = memo.remembered("site_builder.reuse.store._REMEMBERED", {})
 """Records read from or written to a cache database by this process: (cache folder, table, folder) →
 records. Forgotten when a database is started afresh (`forget_records`)."""
 

@@ -6,10 +6,9 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import lru_cache
 from types import MappingProxyType
 
-from site_builder import urls
+from site_builder import memo, urls
 from site_builder.config import SiteConfig
 from site_builder.content.parse import make_slug
 from site_builder.errors import ContentError, Problem
@@ -107,7 +106,7 @@ def link_article(article: Article, articles: list[Article], tags: dict, order: d
     return linked(article, tuple(Translation(a.lang, a.path, a.title, a is original) for a in others), tuple(links))
 
 
-@lru_cache(maxsize=1 << 18)  # an unchanged article keeps its linked record (and memoized views) across builds
+@memo.memoized(maxsize=1 << 18)  # an unchanged article keeps its linked record (and memoized views) across builds
 def linked(article: Article, translations: tuple[Translation, ...], tags: tuple[TagLink, ...]) -> Article:
     """`article` with its translations and resolved tags."""
     return article.with_links(translations, tags)

@@ -11,11 +11,10 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from site_builder import urls
+from site_builder import memo, urls
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, Problem, sort_problems
 from site_builder.model import Article, OutputFile, Site
@@ -58,7 +57,7 @@ def site_paths(files: Iterable[str]) -> frozenset[str]:
     return frozenset(paths)
 
 
-@lru_cache(maxsize=1 << 18)  # many articles link to the same pages
+@memo.memoized(maxsize=1 << 18)  # many articles link to the same pages
 def link_path(link: str) -> str:
     """The site-relative path a root-relative link names: no fragment, no query, %-decoded."""
     path = link.split("#", 1)[0].split("?", 1)[0]

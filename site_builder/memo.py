@@ -1,0 +1,58 @@
+"""The process's memory: every memo the package keeps is declared through this module where it is
+defined (`memoized` for a function, `remembered` for a container), so that `forget` clears them
+all, by construction rather than by a list kept by hand. `tests/test_memo.py` fails on a memo
+declared any other way."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Clearable(Protocol):
+    def clear(self) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+C = TypeVar("C", bound=Clearable)
+
+_REGISTRY: dict[str, tuple[Callable[[], None], Callable[[], int]]] = {}
+"""Name of each memo → (what clears it, how many entries it holds)."""
+
+
+def memoized(maxsize: int | None = 128) -> Callable[[F], F]:
+    """`functools.lru_cache(maxsize)`, registered: `forget` clears it."""
+    def wrap(function: F) -> F:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+        _REGISTRY[f"{function.__module__}.{function.__qualname__}"] = (cached.cache_clear,
+                                                                        lambda: cached.cache_info().currsize)
+        return cached  # type: ignore[return-value]
+    return wrap
+
+
+def remembered(name: str, container: C) -> C:
+    """A module-level container that remembers across builds (a dict, or an object with `clear`
+    and `len`), registered under `name`: `forget` clears it."""
+    _REGISTRY[name] = (container.clear, container.__len__)
+    return container
+
+
+def forget() -> None:
+    """Forget what earlier builds of this process computed, and let it go: the next build reads the
+    cache, as a new process would."""
+    for clear, _ in _REGISTRY.values():
+        clear()
+
+
+def sizes() -> dict[str, int]:
+    """How many entries each registered memo holds now."""
+    return {name: size() for name, (_, size) in _REGISTRY.items()}
+
+
+def clear(function: Callable[..., Any]) -> None:
+    """Clear the memo of one function declared with `memoized`."""
+    function.cache_clear()  # type: ignore[attr-defined]
