@@ -316,3 +316,35 @@ def test_write_failing_while_staging_a_whole_new_output_keeps_the_previous_outpu
         build_site(root)
     assert tree_digest(root / "public") == before
     assert leftovers(root) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_write_failing_in_a_first_builds_staged_writes_leaves_no_output(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       jobs: int) -> None:
+    """A first build writes its pages into the staging folder as they are rendered (by the workers,
+    with jobs=2): they go through the one write seam (`write.write_file`) too."""
+    root = site_of(tmp_path, 300)
+    error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "fr/index.html")
+    monkeypatch.setattr(write, "write_file", fail_on_call(FAIL_AT, error, write.write_file))
+    with pytest.raises(BuildError, match="cannot write the site: No space left on device"):
+        build_site(root, jobs=jobs, search=False)
+    assert not (root / "public").exists()
+    assert leftovers(root) == []
+
+
+def test_every_writer_of_the_output_goes_through_the_write_seam() -> None:
+    """Only `write.write_file` creates files in the output (and its staging and journal folders): the
+    fault tests replace it to make any write fail."""
+    import ast
+
+    package = Path(write.__file__).parents[1]
+    writers = {"write_bytes", "write_text", "open", "fdopen"}
+    found = []
+    for path in [*sorted((package / "output").glob("*.py")), package / "preview" / "session.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in writers:
+                    found.append(f"{path.name}:{node.lineno} {ast.unparse(node.func)}")
+    assert [f for f in found if not f.startswith("write.py:")] == []

@@ -135,3 +135,15 @@ def test_no_module_over_450_lines() -> None:
     long = {short(name): n for name, path in MODULES.items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared scenarios live in helpers (tests/scenarios.py, tests/helpers.py…), not in a test module."""
+    tests = Path(__file__).parent
+    found = []
+    for path in sorted(tests.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
+    assert found == []

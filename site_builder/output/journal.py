@@ -99,7 +99,7 @@ def update_in_place(folder: Path, writes: dict[str, bytes], removed: Iterable[st
 def _write_plan(journal: Path, plan: list[tuple[str, str, bool, str]]) -> None:
     """The plan is what a rollback follows; written whole (temporary file, then rename) or not at all."""
     temporary = journal / (PLAN + ".tmp")
-    temporary.write_text(json.dumps(plan), encoding="utf-8")
+    write.write_file(temporary, json.dumps(plan).encode("utf-8"))  # (through the module: the write seam)
     os.replace(temporary, journal / PLAN)
 
 

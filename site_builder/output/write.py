@@ -193,6 +193,9 @@ def write_file(path: str | Path, data: bytes) -> os.stat_result:
     """Create (or truncate) `path` and write `data`: plain system calls, cheaper than Python's
     buffered files for the many small files of a site. Returns the file's stat once written.
 
+    The one seam every writer of the output goes through (staging folder, workers' pages, journal
+    and its plan, the builder's record), looked up through this module: the fault tests replace it.
+
     The mode is what the umask leaves of 0o666, as for any file a program creates."""
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
