@@ -41,7 +41,7 @@ RECORD_TEXT = (b"This folder was written by site-builder, which replaces everyth
 
 def check_output_dir(out_dir: Path, project: Path) -> None:
     """Refuse an output folder whose replacement would delete the project or its sources (whether
-    it is the builder's own is checked once an interrupted build is recovered: `sync.open_output`)."""
+    it is the builder's own is checked once an interrupted build is recovered: `output.state.open_output`)."""
     out, root = out_dir.resolve(), project.resolve()
     if out == root or root.is_relative_to(out):
         raise ConfigError(f"the output folder {out_dir} is the project folder or holds it; building there "

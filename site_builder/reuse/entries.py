@@ -1,5 +1,5 @@
 """What the build cache stores, and how each entry and record is authenticated and checked when it
-is read back (see `cache` for the store, `cache_key` for the key).
+is read back (see `store` for the store, `key` for the key).
 
 Whoever can write the cache but has not the key can only make misses: every entry and record carries
 an HMAC-SHA256 of its fields, its folder and (for an entry) its key, so a forged, damaged or moved one

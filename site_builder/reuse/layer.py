@@ -101,7 +101,7 @@ class Reuse:
     @classmethod
     def open(cls, options: BuildOptions, started: float, output: bool = True, since: Since | None = None) -> Reuse:
         """Open the cache (unless disabled) and look at the output folder (unless `output` is False;
-        taken from `since` when given): see `sync.open_output`."""
+        taken from `since` when given): see `output.state.open_output`."""
         cache = None
         if options.cache:
             if options.cache_folder.resolve().is_relative_to(options.output_dir.resolve()):

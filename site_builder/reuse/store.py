@@ -4,7 +4,7 @@ Everything lives in one SQLite database in the cache folder (`<project>/.site-bu
 default). SQLite commits atomically, so a build killed while writing leaves the previous cache.
 
 The cache is input like any other (CI restores it from earlier runs): every entry and record carries
-an HMAC-SHA256 under a secret key kept outside it (see `cache_key`) and a format version, and any
+an HMAC-SHA256 under a secret key kept outside it (see `reuse.key`) and a format version, and any
 doubt is a miss, rebuilt: a MAC or a version that does not match, a value the unpickler refuses, a
 path outside its folder, a field of the wrong type. A cache that cannot be opened or written is one
 warning and a build without it; a database that cannot be read at all is deleted and started afresh.
@@ -153,7 +153,7 @@ class Cache:
             raise error
 
     def _has_key(self, project: Path | None) -> bool:
-        """Find the secret key (see `cache_key`): never in the project or the cache folder, where
+        """Find the secret key (see `reuse.key`): never in the project or the cache folder, where
         whoever can write them could read it."""
         if not cache_key.from_environment():
             try:
