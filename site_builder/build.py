@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from site_builder import memo, urls
 from site_builder.config import SiteConfig, check_project_folder
 from site_builder.content.files import Found
-from site_builder.errors import ContentError, Problem, SiteError, sort_problems
+from site_builder.errors import ERROR, WARNING, ContentError, Problem, Severity, SiteError, sort_problems
 from site_builder.model import Article, OutputFile, Site
 from site_builder.options import BuildOptions, BuildResult, Prepared, site_config
 from site_builder.output import pagefind
@@ -49,7 +49,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         if last is not None:
             return still_standing(last, options)
         reuse.open_output(options.output_dir)
-        made = prepare(options, link_severity="warning", reuse=reuse)  # load … check
+        made = prepare(options, link_severity=WARNING, reuse=reuse)  # load … check
         left_out, warnings = errors_and_warnings(made.problems, options.strict)
         config, outputs, articles = made.site.config, made.outputs, made.site_counts()
         if options.search and chain is None:
@@ -89,8 +89,8 @@ def still_standing(last: BuildResult, options: BuildOptions) -> BuildResult:
 
 def errors_and_warnings(problems: Sequence[Problem], strict: bool) -> tuple[list[Problem], list[Problem]]:
     """The articles left out (`keep_going`) and the warnings; with `strict`, warnings fail the build."""
-    left_out = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
+    left_out = [p for p in problems if p.severity == ERROR]
+    warnings = [p for p in problems if p.severity == WARNING]
     if strict and warnings:
         raise ContentError([*left_out, *promote(warnings)])
     return left_out, warnings
@@ -129,7 +129,7 @@ def check_site(options: BuildOptions) -> list[Problem]:
         return exc.problems
     reuse = Reuse.open(options, time.perf_counter(), output=False)
     try:
-        problems = prepare(options, link_severity="error", reuse=reuse).problems
+        problems = prepare(options, link_severity=ERROR, reuse=reuse).problems
     except SiteError as exc:
         return exc.problems
     finally:
@@ -139,7 +139,7 @@ def check_site(options: BuildOptions) -> list[Problem]:
     return sort_problems(problems)
 
 
-def prepare(options: BuildOptions, link_severity: str, reuse: Reuse | None = None) -> Prepared:
+def prepare(options: BuildOptions, link_severity: Severity, reuse: Reuse | None = None) -> Prepared:
     """Every stage but write: load → parse → assemble → plan → render → check."""
     reuse = reuse or Reuse.nothing()
     site, registry, left_out, found = load_site(options, reuse)
@@ -177,7 +177,7 @@ def load_site(options: BuildOptions,
     problems += [problem for folder in ("templates", "static") for problem in walk(config.root, folder).problems]
     reuse.clock.lap("load + parse")
     reuse.freeze()
-    if any(problem.severity == "error" for problem in problems) and not options.keep_going:
+    if any(problem.severity == ERROR for problem in problems) and not options.keep_going:
         raise ContentError(problems)
     now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)

@@ -11,7 +11,7 @@ import click
 
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
-from site_builder.errors import ContentError, Problem, SiteError
+from site_builder.errors import ERROR, ContentError, Problem, SiteError
 from site_builder.new import NewArticle, new_article, parse_tags
 from site_builder.preview.serve import ServeOptions, serve
 
@@ -25,8 +25,8 @@ def report(error: SiteError, left_out: bool = False) -> None:
     """Print every problem as `path:line: message` on stderr."""
     for problem in error.problems:
         click.echo(str(problem), err=True)
-    count = sum(1 for p in error.problems if p.severity == "error")
-    files = len({p.path for p in error.problems if p.severity == "error"})
+    count = sum(1 for p in error.problems if p.severity == ERROR)
+    files = len({p.path for p in error.problems if p.severity == ERROR})
     if left_out:
         click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}; {files} "
                    f"file{'s' if files != 1 else ''} left out of the site (--keep-going).", err=True)
@@ -154,7 +154,7 @@ def check_command(project: Path, drafts: bool, future: bool, strict: bool, debug
     for problem in problems:
         click.echo(str(problem), err=True)
     click.echo(count_line(problems), err=True)
-    if any(p.severity == "error" for p in problems):
+    if any(p.severity == ERROR for p in problems):
         sys.exit(1)
 
 
@@ -162,6 +162,6 @@ def count_line(problems: list[Problem]) -> str:
     """`2 errors, 1 warning.` or `No problems found.`"""
     if not problems:
         return "No problems found."
-    errors = sum(1 for p in problems if p.severity == "error")
+    errors = sum(1 for p in problems if p.severity == ERROR)
     warnings = len(problems) - errors
     return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}."

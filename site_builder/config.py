@@ -7,6 +7,7 @@ import operator
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,11 @@ class SiteConfig:
     @cached_property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` in the site's time zone: the one place a date becomes the site's local time
+        (its day, month and year decide URLs, archives and how dates are shown)."""
+        return moment.astimezone(self.tzinfo)
 
     @cached_property
     def language_codes(self) -> tuple[str, ...]:

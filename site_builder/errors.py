@@ -6,7 +6,19 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+
+
+class Severity(StrEnum):
+    """How bad a problem is: an `error` stops the build; a `warning` is reported (and fails only
+    under --strict). A text too, so that it reads and compares as the words it is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 @dataclass(frozen=True, order=True)
@@ -17,13 +29,12 @@ class Problem:
     """Path of the offending file, relative to the project when possible."""
     line: int | None
     message: str
-    severity: str = "error"
-    """`error` stops the build; `warning` is reported (and fails only under --strict)."""
+    severity: Severity = ERROR
 
     def __str__(self) -> str:
         """`path:line: message`, always one line that shows every character it holds (see `shown`)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "warning: " if self.severity == WARNING else ""
         return shown(f"{where}: {prefix}{self.message}")
 
 

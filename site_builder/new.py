@@ -42,7 +42,7 @@ def new_article(request: NewArticle) -> Path:
     if original is not None and original.lang == request.lang:
         raise ContentError([Problem(original.source, None, f"is already in `{request.lang}`: "
                                    "give `--lang` the language of the translation")])
-    now = (request.now or datetime.now(config.tzinfo)).astimezone(config.tzinfo).replace(microsecond=0)
+    now = config.local(request.now or datetime.now(config.tzinfo)).replace(microsecond=0)
     rel = ARTICLES_DIR / f"{now.year:04d}" / f"{now.month:02d}" / f"{make_slug(title)}.{request.lang}.md"
     tags = request.tags or (original.tag_labels if original else ())
     text = front_matter(title, now, tags, original.translation_key if original else None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from site_builder.errors import UNSEEN, ConfigError, Problem
+from site_builder.errors import UNSEEN, WARNING, ConfigError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def judge(real_root: str, path: str, rel: str, lmode: int, folder: str) -> tuple
         return None, name_problem(rel, name)
     if name == ".git":  # a repository or submodule inside a source folder: its history, and maybe a token
         return None, Problem(rel, None, "is git's own data (a repository or submodule inside the project's "
-                             "folders) and is never published or read: nothing to do", "warning")
+                             "folders) and is never published or read: nothing to do", WARNING)
     if (unseen := UNSEEN.search(name)) is not None:
         return None, Problem(rel, None, f"the file name holds the character U+{ord(unseen.group()):04X}, which no "
                              "address or message can show as it is (shown escaped here): rename it")
@@ -159,7 +159,7 @@ def judge(real_root: str, path: str, rel: str, lmode: int, folder: str) -> tuple
     if folder.split("/")[0] == COPIED:
         what = "folder" if stat.S_ISDIR(mode) else "file"
         return None, Problem(rel, None, f"is a link; links in {COPIED}/ are not copied to the site: "
-                             f"copy the {what} there instead", "warning")
+                             f"copy the {what} there instead", WARNING)
     if stat.S_ISDIR(mode):
         return None, Problem(rel, None, "is a link to a folder; links to folders are not followed: "
                              f"move the folder into {folder}/ instead")

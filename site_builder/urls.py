@@ -67,7 +67,12 @@ def corrections(lang: str) -> str:
 
 def correction(article_path: str, number: int) -> str:
     """A correction notice, anchored on its article's page."""
-    return f"{article_path}#correction-{number}"
+    return f"{article_path}#{correction_anchor(number)}"
+
+
+def correction_anchor(number: int) -> str:
+    """The id of an article's `number`-th correction notice on its page (`correction-1`)."""
+    return f"correction-{number}"
 
 
 def feed(lang: str) -> str:

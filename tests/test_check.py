@@ -172,3 +172,11 @@ def test_build_command_prints_warnings_and_fails_on_them_under_strict(tmp_path: 
     assert result.exit_code == 0 and f"{FR}: warning: has no translation" in result.output
     strict = CliRunner().invoke(main, ["build", "--strict", str(tmp_path), "-o", str(tmp_path / "other")])
     assert strict.exit_code == 1 and "has no translation" in strict.output and not (tmp_path / "other").exists()
+
+
+def test_a_problems_severity_is_a_typed_value_that_reads_as_its_word() -> None:
+    from site_builder.errors import Problem, Severity
+
+    assert Problem("a.fr.md", None, "m").severity is Severity.ERROR
+    assert str(Problem("a.fr.md", 3, "m", Severity.WARNING)) == "a.fr.md:3: warning: m"
+    assert Severity.WARNING == "warning" and f"{Severity.ERROR}" == "error"

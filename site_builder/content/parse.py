@@ -108,7 +108,7 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         date=published, updated=updated, tag_labels=tags, authors=authors,
         summary=summary or body.first_paragraph, summary_given=bool(summary), draft=draft,
         image=image or None, image_alt=image_alt or "", body_html=body.html,
-        path=urls.article(lang, published.astimezone(tz), slug),
+        path=urls.article(lang, config.local(published), slug),
         lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
         corrections=corrections, fingerprint=fingerprint,
     )

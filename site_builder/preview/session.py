@@ -31,7 +31,7 @@ from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult, build
 from site_builder.content.files import read_source
 from site_builder.content.parse import parse_article
-from site_builder.errors import ContentError, sort_problems
+from site_builder.errors import WARNING, ContentError, sort_problems
 from site_builder.model import Article
 from site_builder.output.journal import update_in_place
 from site_builder.output.state import OutputRecord, file_stat
@@ -127,7 +127,7 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str],
     site = replace_articles(site, replaced)
     edited = set(changed)
     warnings = sort_problems([*(w for w in last.result.warnings if w.path not in edited),
-                              *review(site, made.paths, made.registry, "warning", only=edited)])
+                              *review(site, made.paths, made.registry, WARNING, only=edited)])
     if options.strict and warnings:
         raise ContentError(promote(warnings))
     # The edited articles' pages, the lists that show a new summary, and the feeds that carry one of them.

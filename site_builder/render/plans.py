@@ -256,7 +256,7 @@ def year_page(cfg: SiteConfig, archive: YearArchive, site: Site) -> Page:
     locale = cfg.language(lang).locale
     months: dict[int, list[Card]] = {}
     for article in archive.articles:
-        months.setdefault(article.date.astimezone(cfg.tzinfo).month, []).append(card(cfg, article))
+        months.setdefault(cfg.local(article.date).month, []).append(card(cfg, article))
     groups = tuple(MonthGroup(i18n.month_name(m, locale), tuple(cards)) for m, cards in months.items())
     years = tuple(Link(urls.href(cfg, urls.year(lang, y.year)), str(y.year), current=y.year == year)
                   for y in site.years[lang])

@@ -84,7 +84,7 @@ def tag_labels(site: Site) -> TagLabels:
 
 def article_search(cfg: SiteConfig, article: Article, labels: TagLabels) -> ArticleSearch:
     """Metadata, filters and sort key of an article (the module docstring says why each)."""
-    local = article.date.astimezone(cfg.tzinfo)
+    local = cfg.local(article.date)
     meta = [SearchField("date", i18n.format_date(local, cfg.language(article.lang).locale)),
             SearchField("datetime", local.isoformat())]
     if article.image:

@@ -321,7 +321,7 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
 
 def correction_notice(cfg: SiteConfig, article: Article, correction: Correction) -> CorrectionNotice:
     return CorrectionNotice(
-        anchor=f"correction-{correction.number}", kind=i18n.t(article.lang, correction.kind),
+        anchor=urls.correction_anchor(correction.number), kind=i18n.t(article.lang, correction.kind),
         date=dated(correction.date, cfg, article.lang), text=correction.text,
         article=Link(urls.href(cfg, urls.correction(article.path, correction.number)), article.title, article.lang),
     )
@@ -339,7 +339,7 @@ def card(cfg: SiteConfig, article: Article) -> Card:
 @memo.memoized(maxsize=MEMO_SIZE)  # an article's date is on its card (planned first) and on its page
 def dated(moment: datetime, cfg: SiteConfig, lang: str) -> Dated:
     """A date for `<time>`: machine-readable ISO and the localized text."""
-    local = moment.astimezone(cfg.tzinfo)
+    local = cfg.local(moment)
     return Dated(i18n.iso_datetime(local, cfg.tzinfo), i18n.format_date(local, cfg.language(lang).locale))
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from site_builder.content.files import ARTICLES_DIR
-from site_builder.errors import Problem
+from site_builder.errors import Problem, Severity
 from site_builder.model import Article
 from site_builder.output.state import Stat, entries_under, file_stat
 from site_builder.render.pages import THEME_DIR
@@ -51,7 +51,8 @@ class Record:
         return inputs == self.inputs and output == self.output and before_horizon
 
     def warning_problems(self) -> tuple[Problem, ...]:
-        return tuple(Problem(path, line, message, severity) for path, line, message, severity in self.warnings)
+        return tuple(Problem(path, line, message, Severity(severity))
+                     for path, line, message, severity in self.warnings)
 
 
 def inputs_fingerprint(options: object, project: Path, config_digest: str,

@@ -126,5 +126,5 @@ def year_archives(lang: str, articles: tuple[Article, ...], config: SiteConfig) 
     """One archive per year that has articles in `lang`, newest year first."""
     years: dict[int, list[Article]] = defaultdict(list)
     for article in articles:
-        years[article.date.astimezone(config.tzinfo).year].append(article)
+        years[config.local(article.date).year].append(article)
     return tuple(YearArchive(lang, y, tuple(years[y])) for y in sorted(years, reverse=True))

@@ -16,14 +16,14 @@ from urllib.parse import unquote
 
 from site_builder import memo, urls
 from site_builder.config import SiteConfig
-from site_builder.errors import BuildError, Problem, sort_problems
+from site_builder.errors import ERROR, WARNING, BuildError, Problem, Severity, sort_problems
 from site_builder.model import Article, OutputFile, Site
 from site_builder.site.tags import TagRegistry
 
 log = logging.getLogger(__name__)
 
 
-def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severity: str = "error",
+def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severity: Severity = ERROR,
            only: Collection[str] | None = None) -> list[Problem]:
     """Every finding of every rule, sorted; dead links get `link_severity`, the rest are warnings.
 
@@ -42,8 +42,8 @@ def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severi
 
 def promote(warnings: Iterable[Problem]) -> list[Problem]:
     """Warnings turned into errors (`--strict`), saying so."""
-    return [dataclasses.replace(w, severity="error", message=f"{w.message} (a warning, an error under --strict)")
-            if w.severity == "warning" else w for w in warnings]
+    return [dataclasses.replace(w, severity=ERROR, message=f"{w.message} (a warning, an error under --strict)")
+            if w.severity == WARNING else w for w in warnings]
 
 
 def site_paths(files: Iterable[str]) -> frozenset[str]:
@@ -65,7 +65,7 @@ def link_path(link: str) -> str:
 
 
 def dead_links(config: SiteConfig, articles: Iterable[Article], paths: frozenset[str],
-               severity: str) -> Iterator[Problem]:
+               severity: Severity) -> Iterator[Problem]:
     """Root-relative links in article bodies (`[…](/fr/2024/11/x/)`) to pages the site does not have."""
     for article in articles:
         for link in dict.fromkeys(article.site_links):  # each target once, in order
@@ -132,7 +132,7 @@ def missing_summaries(articles: Iterable[Article]) -> Iterator[Problem]:
 
 def warning(article: Article, field: str | None, message: str) -> Problem:
     """A warning about `article`, on the line of `field` when the front matter has it."""
-    return Problem(article.source, article.lines.get(field) if field else None, message, severity="warning")
+    return Problem(article.source, article.lines.get(field) if field else None, message, severity=WARNING)
 
 
 def source_line(path: Path, text: str) -> int | None:
