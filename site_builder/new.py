@@ -11,9 +11,10 @@ from pathlib import Path
 
 from site_builder.config import SiteConfig, load_config
 from site_builder.content.files import ARTICLES_DIR, Source
-from site_builder.content.parse import make_slug, parse_article
+from site_builder.content.parse import parse_article
 from site_builder.errors import ConfigError, ContentError, Problem, display_path
 from site_builder.model import Article
+from site_builder.slugs import make_slug
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
 
-from site_builder import memo
+from site_builder import memo, slugs
 from site_builder.content import markdown
 from site_builder.content.markdown import MarkdownError, render_markdown
 from site_builder.content.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
-from site_builder.content.parse import make_slug
+from site_builder.slugs import make_slug
 from tests.safety import URL_ATTRIBUTES, unsafe_markup
 
 ORDINARY = [
@@ -195,7 +195,7 @@ HEADING_CHARACTERS = st.one_of(
 def test_heading_slug_is_python_slugify(text: str) -> None:
     """`heading_slug` makes the ids of ASCII text (once accents are dropped) without python-slugify:
     the same ids, whatever the text."""
-    assert markdown.heading_slug(text) == (slugify(text, backend=markdown.TRANSLITERATION) or "section")
+    assert slugs.heading_slug(text) == (slugify(text, backend=slugs.TRANSLITERATION) or "section")
 
 
 @settings(max_examples=2000, deadline=None)
@@ -206,11 +206,11 @@ def test_heading_slug_is_python_slugify(text: str) -> None:
 @example("word " * 16 + "x")
 @example("article-001026-difficiles-sante-selon")
 def test_url_slugs_are_python_slugify(text: str) -> None:
-    """`parse.make_slug` (articles' and tags' URL slugs, at most 80 characters, cut at a word's end)
+    """`slugs.make_slug` (articles' and tags' URL slugs, at most 80 characters, cut at a word's end)
     makes the slugs of ASCII text (once accents are dropped) without python-slugify: the same slugs."""
     memo.clear(make_slug)
     expected = slugify(unicodedata.normalize("NFC", text), max_length=80, word_boundary=True,
-                       backend=markdown.TRANSLITERATION)
+                       backend=slugs.TRANSLITERATION)
     assert make_slug(text) == expected
 
 

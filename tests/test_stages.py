@@ -14,7 +14,7 @@ from site_builder.config import load_config
 from site_builder.content.files import Source
 from site_builder.content.front_matter import split_front_matter
 from site_builder.content.markdown import render_markdown
-from site_builder.content.parse import make_slug, parse_article
+from site_builder.content.parse import parse_article
 from site_builder.errors import SiteError
 from site_builder.i18n import format_date, language_of, month_name
 from site_builder.model import Article, TagLink, Translation
@@ -22,6 +22,7 @@ from site_builder.render import plans
 from site_builder.render.pages import make_environment, render_page
 from site_builder.site.assemble import assemble, newest_first, publishable
 from site_builder.site.tags import load_tag_registry
+from site_builder.slugs import make_slug
 from tests.helpers import NOW, article, build_site, make_site
 
 ROOT = Path(__file__).resolve().parents[1]

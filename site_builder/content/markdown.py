@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
@@ -20,10 +19,10 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_open
-from slugify import slugify
 
 from site_builder import memo
 from site_builder.content.markdown_guard import MAX_NESTING, fallback_reason
+from site_builder.slugs import heading_slug
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +37,7 @@ NOT_NESTING = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
     "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "rt", "rp",
 })
-# python-slugify's default backend tries to import `unidecode` on every call with non-ASCII text
-# (~150 µs each when it is not installed); naming the backend is 15× faster and makes slugs the
-# same whether or not `unidecode` happens to be installed.
-TRANSLITERATION: Final = "text-unidecode"
 
-# python-slugify's own patterns, for `ascii_slug` (heading ids and URL slugs; its `_legacy` module
-# holds them, and its pipeline is frozen: "Do not change its behavior").
-COMBINING_ACCENTS = re.compile("[\u0300-\u034e]")
-"""The combining marks that its transliteration (text-unidecode) drops."""
-DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
-NOT_SLUG = re.compile(r"[^-a-z0-9]+")
-DASHES = re.compile(r"-{2,}")
 
 # Raw HTML that survives `raw_html = "sanitize"`: what articles need (tables, figures, details,
 # images, links), never scripts, styles, frames, forms or event handlers.
@@ -144,31 +132,6 @@ class RenderedMarkdown:
     """Plain text of the first paragraph, the default summary ("" when there is none)."""
     site_links: tuple[str, ...] = ()
     """Root-relative links and images in the body (`/fr/2024/11/x/`), as written."""
-
-
-def heading_slug(text: str) -> str:
-    """Heading ids: lower-case ASCII words joined by hyphens (`Défense européenne` → `defense-europeenne`).
-
-    python-slugify's, made here without it for the headings that are ASCII once their accents are
-    dropped (nearly all, in French and English): its pipeline is a dozen passes over the text,
-    half the time it takes to give an article's headings their ids. A test compares the two."""
-    slug = ascii_slug(text)
-    return (slugify(text, backend=TRANSLITERATION) if slug is None else slug) or "section"
-
-
-def ascii_slug(text: str) -> str | None:
-    """python-slugify's slug of `text` (with TRANSLITERATION), or None where only slugify can say:
-    for text that is not ASCII once its accents are dropped (other scripts and signs), or that holds
-    an HTML entity. Tests compare the two."""
-    plain = text.replace("'", "-")  # slugify's first step: an apostrophe separates words
-    if not plain.isascii():
-        # NFKD splits a letter from its accents, which transliteration then drops (U+0300–U+034E)
-        plain = COMBINING_ACCENTS.sub("", unicodedata.normalize("NFKD", plain))
-    if not plain.isascii() or "&" in plain:
-        return None
-    # an apostrophe NFKD made is dropped; a comma between digits too (`1,000` → `1000`)
-    plain = DIGIT_COMMA.sub("", plain.lower().replace("'", ""))
-    return DASHES.sub("-", NOT_SLUG.sub("-", plain)).strip("-")
 
 
 def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:

@@ -14,23 +14,21 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from slugify import slugify
-
-from site_builder import memo, urls
+from site_builder import urls
 from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
-from site_builder.content.markdown import TRANSLITERATION, MarkdownError, ascii_slug, render_markdown
+from site_builder.content.markdown import MarkdownError, render_markdown
 from site_builder.errors import ContentError, Problem, did_you_mean
 from site_builder.i18n import language_of
 from site_builder.model import CORRECTION_KINDS, Article, Correction
+from site_builder.slugs import make_slug
 
 KNOWN_KEYS = frozenset({
     "title", "date", "updated", "tags", "summary", "author", "draft", "slug", "translation_key",
     "extra", "lang", "image", "image_alt", "corrections",
 })
 CORRECTION_KEYS = frozenset({"date", "text", "type"})
-SLUG_MAX_LENGTH = 80
 MAX_TAGS_PER_ARTICLE = 50
 """Most tags one article may have. Each tag page lists the article with all its tags (its card, its
 feed entry), so one article's tags cost the square of their number: 2,000 tags wrote 1.1 GB. Fifty is
@@ -40,16 +38,6 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)})
 IMAGE_SCHEMES = frozenset({"", "http", "https"})
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
-
-
-@memo.memoized(maxsize=8192)  # tag labels are slugified again for every article that uses them
-def make_slug(text: str) -> str:
-    """Lower-case ASCII slug (`Défense européenne` → `defense-europeenne`); '' when nothing is left."""
-    quick = ascii_slug(text)  # (NFC or not: the same; slugify's own pipeline is 3× slower)
-    if quick is not None and len(quick) < SLUG_MAX_LENGTH:  # (a longer one is cut at a word's end)
-        return quick
-    return slugify(unicodedata.normalize("NFC", text), max_length=SLUG_MAX_LENGTH, word_boundary=True,
-                   backend=TRANSLITERATION)
 
 
 def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> Article:

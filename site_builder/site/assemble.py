@@ -10,10 +10,10 @@ from types import MappingProxyType
 
 from site_builder import memo, urls
 from site_builder.config import SiteConfig
-from site_builder.content.parse import make_slug
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article, Site, TagLink, TagPage, Translation, YearArchive
 from site_builder.site.tags import TagRegistry, resolve_tags, tag_key
+from site_builder.slugs import make_slug
 
 
 def publishable(articles: Iterable[Article], drafts: bool, now: datetime | None) -> list[Article]:

@@ -11,9 +11,9 @@ from types import MappingProxyType
 
 from site_builder import sources
 from site_builder.config import SiteConfig, _key_line, toml_reason
-from site_builder.content.parse import make_slug
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.model import Article, Tag
+from site_builder.slugs import make_slug
 
 REGISTRY_FILE = Path("content") / "tags.toml"
 
