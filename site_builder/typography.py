@@ -22,7 +22,7 @@ NNBSP = "\u202f"
 
 _URL = re.compile(r"(?:https?://|ftp://|mailto:|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)\]]", re.IGNORECASE)
 _SPACES = "[ \t\n\r\u00a0\u202f]"
-_BEFORE_COLON = re.compile(rf"(?<=\S)[ \t\n\r\u202f]+(?=:(?:\s|$|[»)\]]))")
+_BEFORE_COLON = re.compile(r"(?<=\S)[ \t\n\r\u202f]+(?=:(?:\s|$|[»)\]]))")
 _BEFORE_STOPS = re.compile(rf"(?<=\S){_SPACES}+(?=[;?!])")
 _AFTER_OPENING = re.compile(rf"«{_SPACES}*")
 _BEFORE_CLOSING = re.compile(rf"(?<=\S){_SPACES}*»")

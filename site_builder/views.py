@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -9,7 +10,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from site_builder import i18n, metadata, search, urls
 from site_builder.config import SiteConfig
@@ -556,8 +557,8 @@ def feeds_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
     versions = {code: urls.feeds_page(code) for code in cfg.language_codes}
     title = i18n.t(lang, "feeds_title")
     chrome = make_chrome(cfg, lang, path, title, i18n.t(lang, "feeds_intro"), versions)
-    feeds = tuple(FeedLink(i18n.t(lang, key), urls.href(cfg, feed), urls.absolute(cfg, feed))
-                  for key, feed in (("feed_latest", urls.feed(lang)), ("feed_corrections", urls.corrections_feed(lang))))
+    offered = (("feed_latest", urls.feed(lang)), ("feed_corrections", urls.corrections_feed(lang)))
+    feeds = tuple(FeedLink(i18n.t(lang, key), urls.href(cfg, feed), urls.absolute(cfg, feed)) for key, feed in offered)
     return Page("feeds.html", path, "feeds page", chrome,
                 FeedsView(feeds, urls.href(cfg, urls.tags_index(lang))), latest(site.by_lang[lang]))
 
@@ -690,7 +691,8 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
-        body=Markup(article.body_html), opens_with_note=opens_with_note(article.body_html),
+        body=Markup(name_footnote_links(article.body_html, lang)),
+        opens_with_note=opens_with_note(article.body_html),
         translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
         feedback_href=feedback_href(cfg, article),
         corrections_href=urls.href(cfg, urls.corrections(article.lang)),
@@ -698,6 +700,18 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
         search=search.article_search(cfg, article, labels),
     )
+
+
+FOOTNOTE_BACKREF = re.compile(r'<a href="#fnref([0-9]+)(?::[0-9]+)?" class="footnote-backref">')
+
+
+def name_footnote_links(body_html: str, lang: str) -> str:
+    """Footnotes' links back to the text, named in words (their text is an arrow: ↩︎)."""
+    if "footnote-backref" not in body_html:
+        return body_html
+    def named(match: re.Match[str]) -> str:
+        return f'{match.group(0)[:-1]} aria-label="{escape(i18n.t(lang, "footnote_back", n=match.group(1)))}">'
+    return FOOTNOTE_BACKREF.sub(named, body_html)
 
 
 def opens_with_note(body_html: str) -> bool:
