@@ -26,6 +26,8 @@ _BEFORE_COLON = re.compile(r"(?<=\S)[ \t\n\r\u202f]+(?=:(?:\s|$|[»)\]]))")
 _BEFORE_STOPS = re.compile(rf"(?<=\S){_SPACES}+(?=[;?!])")
 _AFTER_OPENING = re.compile(rf"«{_SPACES}*")
 _BEFORE_CLOSING = re.compile(rf"(?<=\S){_SPACES}*»")
+_QUOTE = re.compile("['\"]")
+_FRENCH_MARKS = re.compile("[:;?!«»]")
 # An opening quote follows the start, a space or an opening bracket or dash; any other is closing.
 _OPENS_AFTER = frozenset(" \t\n\r\u00a0\u202f([{«“‘—–-/")
 
@@ -44,34 +46,47 @@ def _text(value: str, lang: str) -> str:
 
 # Elements whose text is code or machine text: never touched.
 _RAW = frozenset(("code", "pre", "kbd", "samp", "script", "style", "var", "textarea", "math", "svg"))
-# Elements inside a line of text: quotes pair across them (`"<em>mot</em>"`).
-_INLINE = frozenset(("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins",
-                     "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"))
-_TOKENS = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>|[^<]+|<",
-                     re.DOTALL)
+_RAW_START = tuple(f"<{name}" for name in _RAW) + tuple(f"</{name}" for name in _RAW)
+# Tags that end a line of text: quotes after them open afresh (inside a line, `"<em>mot</em>"` pairs).
+_BLOCK_START = tuple(f"<{slash}{name}" for slash in ("", "/") for name in (
+    "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "td", "th", "tr", "ul", "ol", "dl", "dt", "dd",
+    "blockquote", "div", "section", "figure", "figcaption", "table", "caption", "aside", "header", "footer"))
+_TAG = re.compile(r"(<!--.*?-->|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.DOTALL)
+_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+_WORK = {"fr": re.compile(r"['\":;?!«»]|&quot;|&#39;"), "en": re.compile(r"['\"]|&quot;|&#39;")}
 
 
 def html(markup: str, lang: str) -> str:
     """`markup` with the typography of `text` applied to its text only (tags, attributes, code kept)."""
+    work = _WORK.get(lang, _WORK["en"])
+    if not work.search(markup):
+        return markup
     setter = _Setter(lang)
-    out: list[str] = []
+    parts = _TAG.split(markup)  # text, tag, text, tag, …, text
     raw: list[str] = []  # open raw elements, innermost last
-    for match in _TOKENS.finditer(markup):
-        token, closing, name = match.group(0), match.group(1), (match.group(2) or "").lower()
-        if name:
-            if name in _RAW and not token.endswith("/>"):
-                if not closing:
-                    raw.append(name)
-                elif raw and raw[-1] == name:
-                    raw.pop()
-            if name not in _INLINE:  # a new block: quotes there open afresh
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag (or a comment)
+            if part.startswith(_RAW_START):
+                _track_raw(part, raw)
+            if part.startswith(_BLOCK_START):
                 setter.last = " "
-            out.append(token)
-        elif raw or token.startswith("<"):
-            out.append(token)
-        else:
-            out.append(setter.run(token.replace("&quot;", '"').replace("&#39;", "'")).replace('"', "&quot;"))
-    return "".join(out)
+        elif part and not raw:
+            if work.search(part):
+                parts[index] = setter.run(part.replace("&quot;", '"').replace("&#39;", "'")).replace('"', "&quot;")
+            else:
+                setter.last = part[-1]
+    return "".join(parts)
+
+
+def _track_raw(tag: str, raw: list[str]) -> None:
+    match = _NAME.match(tag)
+    name = match.group(1).lower() if match else ""
+    if name not in _RAW or tag.endswith("/>"):
+        return
+    if not tag.startswith("</"):
+        raw.append(name)
+    elif raw and raw[-1] == name:
+        raw.pop()
 
 
 class _Setter:
@@ -97,39 +112,29 @@ class _Setter:
         if not value:
             return value
         before = self.last  # the spacing rules look one character back, across a tag or a URL
-        value = self._quotes(value)
-        if self.french:
+        if "'" in value or '"' in value:
+            value = _QUOTE.sub(self._quote, before + value)[1:]
+        if self.french and _FRENCH_MARKS.search(value):
             value = before + value
             value = _AFTER_OPENING.sub("«" + NNBSP, value)
             value = _BEFORE_CLOSING.sub(NNBSP + "»", value)
             value = _BEFORE_COLON.sub(NBSP, value)
             value = _BEFORE_STOPS.sub(NNBSP, value)
             value = value[1:]
+        self.last = value[-1]
         return value
 
-    def _quotes(self, value: str) -> str:
-        if "'" not in value and '"' not in value:
-            self.last = value[-1]
-            return value
-        chars: list[str] = []
-        previous = self.last
-        for index, char in enumerate(value):
-            if char == "'":
-                char = self._single(previous, value[index + 1:index + 2])
-            elif char == '"':
-                opens = previous in _OPENS_AFTER
-                if self.french:
-                    char = "«" + NNBSP if opens else NNBSP + "»"
-                    if not opens and chars and chars[-1] in " \u00a0":
-                        chars.pop()
-                else:
-                    char = "“" if opens else "”"
-            chars.append(char)
-            previous = char[-1]
-        self.last = previous
-        return "".join(chars)
-
-    def _single(self, previous: str, following: str) -> str:
-        if self.french or previous not in _OPENS_AFTER or following.isdigit() or not following.strip():
-            return "’"  # an apostrophe (l’été, it’s, the ’90s, students’), or a closing quote
-        return "‘"
+    def _quote(self, match: re.Match[str]) -> str:
+        """A straight quote, made typographic by what is around it (`before + value` is matched)."""
+        text, at = match.string, match.start()
+        previous, following = text[at - 1] if at else " ", text[at + 1:at + 2]
+        if previous in "'\"" and at > 1:  # after another quote, what that quote opened or closed counts
+            previous = text[at - 2]
+        opens = previous in _OPENS_AFTER
+        if match.group(0) == "'":
+            if self.french or not opens or following.isdigit() or not following.strip():
+                return "’"  # an apostrophe (l’été, it’s, the ’90s, students’), or a closing quote
+            return "‘"
+        if self.french:
+            return "«" + NNBSP if opens else NNBSP + "»"
+        return "“" if opens else "”"
