@@ -137,3 +137,14 @@ def test_a_bad_feedback_url_of_a_language_names_its_key(tmp_path: Path) -> None:
     make_site(tmp_path, {"site.toml": '[languages.en]\nfeedback_url = "javascript:x"\n'})
     with pytest.raises(ConfigError, match=r"`languages.en.feedback_url` must start with `mailto:` or `https://`"):
         load_config(tmp_path)
+
+
+def test_the_search_index_carries_the_same_text_as_the_pages(tmp_path: Path) -> None:
+    from tests.test_search import fragments
+    root = make_site(tmp_path, FILES)
+    build_site(root)
+    record = fragments(root / "public/pagefind/fr")["/fr/2025/02/a/"]
+    assert record["meta"]["title"] == f"Canicule{NBSP}: l’été «{NNBSP}record{NNBSP}»{NNBSP}?"
+    # Pagefind collapses every run of white space in the text it indexes into one ordinary space;
+    # the marks the builder set stay.
+    assert "Canicule : l’été « record » ? Chaud : très chaud ! Il fait chaud ; très chaud !" in record["content"]
