@@ -680,13 +680,11 @@ def _language_chrome(cfg: SiteConfig, lang: str) -> _Shared:
 def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticleView:
     lang = article.lang
     latest_notice = article.corrections[-1] if article.corrections else None
-    corrected_last = latest_notice is not None and latest_notice.date == article.modified
     return ArticleView(
         title=article.title, lang=article.lang,
         date=dated(article.date, cfg, article.lang),
         updated=dated(article.modified, cfg, article.lang) if article.modified != article.date else None,
-        updated_label=i18n.t(lang, f"{'corrected' if latest_notice.kind == 'correction' else 'clarified'}_on")
-        if latest_notice is not None and corrected_last else i18n.t(lang, "updated"),
+        updated_label=updated_label(article, latest_notice),
         notice=correction_line(cfg, article, latest_notice) if latest_notice else None,
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
@@ -712,6 +710,13 @@ def name_footnote_links(body_html: str, lang: str) -> str:
     def named(match: re.Match[str]) -> str:
         return f'{match.group(0)[:-1]} aria-label="{escape(i18n.t(lang, "footnote_back", n=match.group(1)))}">'
     return FOOTNOTE_BACKREF.sub(named, body_html)
+
+
+def updated_label(article: Article, latest_notice: Correction | None) -> str:
+    """« Corrigé le » / « Précisé le » when the article's latest change is a notice, else « Mis à jour le »."""
+    if latest_notice is not None and latest_notice.date == article.modified:
+        return i18n.t(article.lang, "corrected_on" if latest_notice.kind == "correction" else "clarified_on")
+    return i18n.t(article.lang, "updated")
 
 
 def opens_with_note(body_html: str) -> bool:
