@@ -27,6 +27,7 @@ _BEFORE_STOPS = re.compile(rf"(?<=\S){_SPACES}+(?=[;?!])")
 _AFTER_OPENING = re.compile(rf"«{_SPACES}*")
 _BEFORE_CLOSING = re.compile(rf"(?<=\S){_SPACES}*»")
 _QUOTE = re.compile("['\"]")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _FRENCH_MARKS = re.compile("[:;?!«»]")
 # An opening quote follows the start, a space or an opening bracket or dash; any other is closing.
 _OPENS_AFTER = frozenset(" \t\n\r\u00a0\u202f([{«“‘—–-/")
@@ -46,14 +47,13 @@ def _text(value: str, lang: str) -> str:
 
 # Elements whose text is code or machine text: never touched.
 _RAW = frozenset(("code", "pre", "kbd", "samp", "script", "style", "var", "textarea", "math", "svg"))
-_RAW_START = tuple(f"<{name}" for name in _RAW) + tuple(f"</{name}" for name in _RAW)
-# Tags that end a line of text: quotes after them open afresh (inside a line, `"<em>mot</em>"` pairs).
-_BLOCK_START = tuple(f"<{slash}{name}" for slash in ("", "/") for name in (
+# Elements that end a line of text: quotes after them open afresh (inside a line, `"<em>mot</em>"` pairs).
+_BLOCK = frozenset((
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "td", "th", "tr", "ul", "ol", "dl", "dt", "dd",
     "blockquote", "div", "section", "figure", "figcaption", "table", "caption", "aside", "header", "footer"))
-_TAG = re.compile(r"(<!--.*?-->|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.DOTALL)
-_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
-_WORK = {"fr": re.compile(r"['\":;?!«»]|&quot;|&#39;"), "en": re.compile(r"['\"]|&quot;|&#39;")}
+# Split into text, then for each tag: the whole tag, "/" or "", its name (None for a comment), then text.
+_TAG = re.compile(r"(<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.DOTALL)
+_WORK = {"fr": re.compile(r"['\":;?!«»]|&quot;|&#3[49];"), "en": re.compile(r"['\"]|&quot;|&#3[49];")}
 
 
 def html(markup: str, lang: str) -> str:
@@ -62,28 +62,31 @@ def html(markup: str, lang: str) -> str:
     if not work.search(markup):
         return markup
     setter = _Setter(lang)
-    parts = _TAG.split(markup)  # text, tag, text, tag, …, text
+    parts = _TAG.split(markup)
     raw: list[str] = []  # open raw elements, innermost last
-    for index, part in enumerate(parts):
-        if index % 2:  # a tag (or a comment)
-            if part.startswith(_RAW_START):
-                _track_raw(part, raw)
-            if part.startswith(_BLOCK_START):
-                setter.last = " "
-        elif part and not raw:
-            if work.search(part):
-                parts[index] = setter.run(part.replace("&quot;", '"').replace("&#39;", "'")).replace('"', "&quot;")
+    for index in range(0, len(parts), 4):
+        if index:
+            name = parts[index - 1]
+            if name:
+                if not name.islower():
+                    name = name.lower()
+                if name in _RAW and not parts[index - 3].endswith("/>"):
+                    _track_raw(name, bool(parts[index - 2]), raw)
+                if name in _BLOCK:
+                    setter.last = " "
+        text = parts[index]
+        if text and not raw:
+            if work.search(text):
+                quoted = text.replace("&quot;", '"').replace("&#34;", '"').replace("&#39;", "'")
+                parts[index] = setter.run(quoted).replace('"', "&quot;")
             else:
-                setter.last = part[-1]
+                setter.last = text[-1]
+    parts[2::4] = parts[3::4] = [""] * (len(parts) // 4)  # the tags' slashes and names, already in the tags
     return "".join(parts)
 
 
-def _track_raw(tag: str, raw: list[str]) -> None:
-    match = _NAME.match(tag)
-    name = match.group(1).lower() if match else ""
-    if name not in _RAW or tag.endswith("/>"):
-        return
-    if not tag.startswith("</"):
+def _track_raw(name: str, closing: bool, raw: list[str]) -> None:
+    if not closing:
         raw.append(name)
     elif raw and raw[-1] == name:
         raw.pop()
@@ -112,6 +115,8 @@ class _Setter:
         if not value:
             return value
         before = self.last  # the spacing rules look one character back, across a tag or a URL
+        if "'" in value:  # most are apostrophes between letters: set without looking further
+            value = value.replace("'", "’") if self.french else _APOSTROPHE.sub("’", value)
         if "'" in value or '"' in value:
             value = _QUOTE.sub(self._quote, before + value)[1:]
         if self.french and _FRENCH_MARKS.search(value):

@@ -8,6 +8,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 
 from site_builder import i18n, typography
 from site_builder.config import load_config
@@ -148,3 +151,19 @@ def test_the_search_index_carries_the_same_text_as_the_pages(tmp_path: Path) -> 
     # Pagefind collapses every run of white space in the text it indexes into one ordinary space;
     # the marks the builder set stay.
     assert "Canicule : l’été « record » ? Chaud : très chaud ! Il fait chaud ; très chaud !" in record["content"]
+
+
+TYPED = st.text(alphabet=st.sampled_from(list("ab :;?!«»'\"<>&\n\u00a0\u202f")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TYPED, lang=st.sampled_from(["fr", "en"]))
+def test_html_typography_touches_text_only_and_makes_no_markup(text: str, lang: str) -> None:
+    escaped = str(escape(text))
+    markup = (f'<p title="{escaped}">{escaped}<code>{escaped}</code> <a href="https://x.example/?q={escaped}">'
+              f"{escaped}</a></p><pre>{escaped}</pre>")
+    done = typography.html(markup, lang)
+    assert re.findall(r"<[^>]*>", done) == re.findall(r"<[^>]*>", markup)  # every tag and attribute as it was
+    assert done.count("<") == markup.count("<")
+    assert f"<code>{escaped}</code>" in done and f"<pre>{escaped}</pre>" in done
+    assert typography.html(done, lang) == done
