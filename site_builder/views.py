@@ -566,7 +566,7 @@ def feeds_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
 def root_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
     # No hreflang alternates: this page only sends readers on, and the homes name each other.
-    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {}))
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {}), "")
     links = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
     return Page("root.html", urls.root(), "language chooser", chrome,
                 RootView(links, urls.href(cfg, urls.home(lang))), in_sitemap=False)
@@ -574,15 +574,19 @@ def root_page(cfg: SiteConfig) -> Page:
 
 def not_found_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
-    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {}))
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {}),
+                        "not_found_title")
     links = tuple(Link(urls.href(cfg, urls.home(code)), i18n.t(code, "back_home"), code) for code in cfg.language_codes)
     return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links), in_sitemap=False)
 
 
-def _bilingual(cfg: SiteConfig, chrome: Chrome) -> Chrome:
-    """The chrome of a page that belongs to every language: each language's brand, none current."""
-    brands = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
-    return replace(chrome, brands=brands, languages=(), nav=())
+def _bilingual(cfg: SiteConfig, chrome: Chrome, title_key: str) -> Chrome:
+    """The chrome of a page that belongs to every language: each language's brand, none current, and
+    a title in every language (the page's own `title_key`, or the brands)."""
+    codes = cfg.language_codes
+    brands = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in codes)
+    title = " · ".join(i18n.t(code, title_key) if title_key else cfg.language(code).title for code in codes)
+    return replace(chrome, brands=brands, languages=(), nav=(), title=title)
 
 
 # --- pieces --------------------------------------------------------------------------------------

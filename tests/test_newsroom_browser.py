@@ -138,7 +138,7 @@ TEXT_BY_LANGUAGE = """() => {
   const feedback = document.querySelector('.feedback a.button');
   return {lang: document.documentElement.lang, texts: out, feedback: feedback && decodeURIComponent(feedback.href),
           brands: [...document.querySelectorAll('.masthead__title')].map(a => a.lang || document.documentElement.lang),
-          nav: document.querySelectorAll('.site-nav, .lang-switch [aria-current]').length};
+          nav: document.querySelectorAll('.site-nav, .lang-switch [aria-current]').length, title: document.title};
 }"""
 
 
@@ -212,6 +212,7 @@ def test_the_chooser_and_the_404_are_bilingual_on_their_own_terms(demo_texts: di
     assert page["brands"] == ["fr", "en"], "each language's brand, marked with its language"
     assert page["nav"] == 0, "no one language's navigation, no language marked current"
     assert {lang for lang, _text, _code in page["texts"]} == {"fr", "en"}
+    assert page["title"] in ("Le Veilleur · The Watchman", "Page introuvable · Page not found")
 
 
 def test_every_page_walked_has_its_language(demo_texts: dict[str, dict[str, Any]]) -> None:
