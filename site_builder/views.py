@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from site_builder import i18n, metadata, search, urls
 from site_builder.config import SiteConfig
@@ -24,6 +25,8 @@ class Link:
     lang: str = ""
     """hreflang of the target, when it is in another language."""
     current: bool = False
+    missing: bool = False
+    """A language switcher's link to a version that does not exist (it leads to that language's home)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,15 @@ class Chrome:
     """Open Graph and Twitter card `<meta>` elements."""
     json_ld: Markup | None = None
     """schema.org JSON-LD, serialized and escaped for a `<script>` element."""
+    brands: tuple[Link, ...] = ()
+    """Every language's home under its own name, on the pages that belong to no one language (the
+    chooser, the 404): their masthead shows these, and no language's navigation."""
+    feeds_href: str = ""
+    """The language's page of feeds, which says what a feed is."""
+    icon: str = ""
+    """The site's favicon (the theme's, or the project's own `static/favicon.svg`)."""
+    text_font: str = ""
+    """The body text's font file, preloaded: the one face every page needs at once."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,9 @@ class Card:
     date: Dated
     summary: str
     tags: tuple[Link, ...]
+    authors: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,11 +102,25 @@ class CorrectionNotice:
 
 
 @dataclass(frozen=True)
+class NoticeLine:
+    """What a corrected article says above its text."""
+
+    text: str
+    """« Article corrigé le 2 décembre 2024 : », "Corrected on 2 December 2024:"."""
+    link: Link
+    """To the latest notice, at the foot of the article."""
+
+
+@dataclass(frozen=True)
 class ArticleView:
     title: str
     lang: str
     date: Dated
     updated: Dated | None
+    updated_label: str
+    """How the date line names the latest change: updated, or corrected / clarified when it was one."""
+    notice: NoticeLine | None
+    """Above the text of a corrected article: what its latest notice is and a link to it."""
     authors: tuple[str, ...]
     summary: str
     dek: str
@@ -99,6 +128,8 @@ class ArticleView:
     tags: tuple[Link, ...]
     body: Markup
     """Sanitized HTML of the body (the site's raw HTML policy applied): the only markup a view holds."""
+    opens_with_note: bool
+    """The body's first paragraph is all in italics (an editor's note): the drop cap goes to the next."""
     translations: tuple[Link, ...]
     feedback_href: str
     corrections_href: str
@@ -116,14 +147,21 @@ class Pagination:
     total: int
     previous: str | None
     next: str | None
+    count: int = 0
+    """Articles in the whole list, when its pages say so (a topic's)."""
 
 
 @dataclass(frozen=True)
 class ListView:
     heading: str
+    """The page's title: "Sujet : Défense", and on a later page "…, page 2"."""
     intro: str
     cards: tuple[Card, ...]
     pagination: Pagination
+    count: str = ""
+    """How many articles the list holds in all ("12 articles"), on a topic's pages."""
+    feed: Link | None = None
+    """The list's own Atom feed (a topic's)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +222,22 @@ class SearchView:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    label: str
+    href: str
+    url: str
+    """Its absolute address, shown to be copied into a feed reader."""
+
+
+@dataclass(frozen=True)
+class FeedsView:
+    """The page that says what a feed is and lists the language's feeds."""
+
+    feeds: tuple[FeedLink, ...]
+    topics_href: str
+
+
+@dataclass(frozen=True)
 class RootView:
     languages: tuple[Link, ...]
     default_href: str
@@ -195,7 +249,7 @@ class NotFoundView:
 
 
 ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | SearchView
-            | RootView            | NotFoundView)
+            | FeedsView | RootView | NotFoundView)
 
 
 @dataclass(frozen=True)
@@ -308,6 +362,7 @@ def pages(site: Site) -> Iterator[AnyPage]:
             yield year_page(cfg, archive, site)
         yield corrections_page(cfg, lang, articles, site)
         yield search_page(cfg, lang, site)
+        yield feeds_page(cfg, lang, site)
 
 
 def pages_with_card(site: Site, article: Article) -> Iterator[AnyPage]:
@@ -368,7 +423,8 @@ def home_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article]) -> Itera
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
-               intro: str, source: str, versions_of=None, feed: Link | None = None) -> Iterator[ListPage]:
+               intro: str, source: str, versions_of=None, feed: Link | None = None,
+               counted: bool = False) -> Iterator[ListPage]:
     """Paginated list of article cards; `path_of(lang, page)` gives each page's path."""
     chunks = paginate(articles, cfg.page_size)
     for number, chunk in enumerate(chunks, start=1):
@@ -383,6 +439,7 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
             number, len(chunks),
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
+            len(articles) if counted else 0,
         )
         yield _list_plan(cfg, ListInputs(lang, path, tuple(versions.items()), heading, intro, source, feed,
                                          tuple(chunk), pagination))
@@ -402,8 +459,10 @@ def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str,
     title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=total)}"
     own_title = title if path != urls.home(lang) else ""  # a home page is titled by the site's name
     chrome = make_chrome(cfg, lang, path, own_title, cfg.language(lang).description, dict(versions), feed)
+    shown = heading if number == 1 else i18n.t(lang, "heading_page_n", heading=heading, n=number)
+    count = i18n.count_label(lang, pagination.count) if pagination.count else ""
     return Page("list.html", path, f"{source} list", chrome,
-                ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
+                ListView(shown, intro, tuple(card(cfg, a) for a in chunk), pagination, count, feed), latest(chunk))
 
 
 def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[ListPage]:
@@ -417,8 +476,8 @@ def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[ListPage]:
         return {code: urls.tag(code, slug) for code, slug in tag.slugs.items()}
 
     feed = Link(urls.href(cfg, urls.tag_feed(lang, tag.slugs[lang])), feed_title(cfg, lang, label))
-    yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label), "",
-                          f"tag `{label}`", versions_of, feed)
+    yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label),
+                          tag.descriptions.get(lang, ""), f"tag `{label}`", versions_of, feed, counted=True)
 
 
 def tags_index_page(cfg: SiteConfig, lang: str, tag_pages_: tuple[TagPage, ...]) -> Page:
@@ -492,10 +551,22 @@ def search_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
     return Page("search.html", path, "search page", chrome, view, latest(site.articles))
 
 
+def feeds_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
+    """What a feed is, and the language's feeds: its latest articles and its corrections."""
+    path = urls.feeds_page(lang)
+    versions = {code: urls.feeds_page(code) for code in cfg.language_codes}
+    title = i18n.t(lang, "feeds_title")
+    chrome = make_chrome(cfg, lang, path, title, i18n.t(lang, "feeds_intro"), versions)
+    offered = (("feed_latest", urls.feed(lang)), ("feed_corrections", urls.corrections_feed(lang)))
+    feeds = tuple(FeedLink(i18n.t(lang, key), urls.href(cfg, feed), urls.absolute(cfg, feed)) for key, feed in offered)
+    return Page("feeds.html", path, "feeds page", chrome,
+                FeedsView(feeds, urls.href(cfg, urls.tags_index(lang))), latest(site.by_lang[lang]))
+
+
 def root_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
     # No hreflang alternates: this page only sends readers on, and the homes name each other.
-    chrome = make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {})
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {}), "")
     links = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
     return Page("root.html", urls.root(), "language chooser", chrome,
                 RootView(links, urls.href(cfg, urls.home(lang))), in_sitemap=False)
@@ -503,9 +574,19 @@ def root_page(cfg: SiteConfig) -> Page:
 
 def not_found_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
-    chrome = make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {})
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {}),
+                        "not_found_title")
     links = tuple(Link(urls.href(cfg, urls.home(code)), i18n.t(code, "back_home"), code) for code in cfg.language_codes)
     return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links), in_sitemap=False)
+
+
+def _bilingual(cfg: SiteConfig, chrome: Chrome, title_key: str) -> Chrome:
+    """The chrome of a page that belongs to every language: each language's brand, none current, and
+    a title in every language (the page's own `title_key`, or the brands)."""
+    codes = cfg.language_codes
+    brands = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in codes)
+    title = " · ".join(i18n.t(code, title_key) if title_key else cfg.language(code).title for code in codes)
+    return replace(chrome, brands=brands, languages=(), nav=(), title=title)
 
 
 # --- pieces --------------------------------------------------------------------------------------
@@ -519,11 +600,10 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
     language = cfg.language(lang)
     switcher = tuple(
         Link(urls.href(cfg, versions.get(code, urls.home(code))), i18n.t(code, "language_name"), code,
-             current=code == lang)
+             current=code == lang, missing=bool(versions) and code not in versions)
         for code in cfg.language_codes
     )
-    section = ("home" if path == urls.home(lang) else "tags" if path.startswith(urls.tags_index(lang))
-               else "archives" if path == urls.archives(lang) else "")
+    section = section_of(lang, path)
     common = _language_chrome(cfg, lang)
     return Chrome(
         lang=lang, site_title=language.title, site_description=language.description,
@@ -533,7 +613,7 @@ def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: 
         search_action=common.search_action, stylesheet=common.stylesheet, base_path=cfg.base_path,
         feeds=common.feeds + ((feed,) if feed else ()), corrections_href=common.corrections_href,
         meta=meta if meta is not None else metadata.page_meta(cfg, lang, title, description, path),
-        json_ld=json_ld,
+        json_ld=json_ld, icon=common.icon, text_font=common.text_font, feeds_href=common.feeds_href,
     )
 
 
@@ -548,13 +628,29 @@ def alternates(cfg: SiteConfig, path: str, versions: dict[str, str]) -> tuple[Li
     return links + (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
 
 
+def section_of(lang: str, path: str) -> str:
+    """The section of the navigation a page at `path` is under: "home" (its later pages too), "tags"
+    (a topic and its pages), "archives" (a year), "corrections", or "" (an article, search)."""
+    rest = path[len(lang) + 1:] if path.startswith(f"{lang}/") else None
+    if rest is None:
+        return ""
+    if rest == "" or rest.startswith("page/"):
+        return "home"
+    if rest.startswith("tags/"):
+        return "tags"
+    if rest == "archives/" or (len(rest) == 5 and rest[:4].isdigit() and rest.endswith("/")):
+        return "archives"
+    return "corrections" if rest == "corrections/" else ""
+
+
 @lru_cache(maxsize=64)
 def _nav(cfg: SiteConfig, lang: str, current: str) -> tuple[Link, ...]:
-    """The site's sections in `lang`, `current` ("home", "tags", "archives" or "") marked."""
+    """The site's sections in `lang`, `current` (a `section_of`) marked."""
     return (
         Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=current == "home"),
         Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"), current=current == "tags"),
         Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=current == "archives"),
+        Link(urls.href(cfg, urls.corrections(lang)), i18n.t(lang, "corrections"), current=current == "corrections"),
     )
 
 
@@ -567,6 +663,12 @@ class _Shared:
     stylesheet: str
     feeds: tuple[Link, ...]
     corrections_href: str
+    icon: str = ""
+    text_font: str = ""
+    feeds_href: str = ""
+
+
+TEXT_FONT = "fonts/source-serif-4-latin-400-normal.woff2"
 
 
 @lru_cache(maxsize=16)
@@ -574,18 +676,25 @@ def _language_chrome(cfg: SiteConfig, lang: str) -> _Shared:
     return _Shared(home=urls.href(cfg, urls.home(lang)), search_action=urls.href(cfg, urls.search(lang)),
                    stylesheet=urls.href(cfg, urls.asset("style.css")),
                    feeds=(Link(urls.href(cfg, urls.feed(lang)), feed_title(cfg, lang)),),
-                   corrections_href=urls.href(cfg, urls.corrections(lang)))
+                   corrections_href=urls.href(cfg, urls.corrections(lang)),
+                   icon=urls.href(cfg, "favicon.svg"), text_font=urls.href(cfg, urls.asset(TEXT_FONT)),
+                   feeds_href=urls.href(cfg, urls.feeds_page(lang)))
 
 
 def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticleView:
+    lang = article.lang
+    latest_notice = article.corrections[-1] if article.corrections else None
     return ArticleView(
         title=article.title, lang=article.lang,
         date=dated(article.date, cfg, article.lang),
         updated=dated(article.modified, cfg, article.lang) if article.modified != article.date else None,
+        updated_label=updated_label(article, latest_notice),
+        notice=correction_line(cfg, article, latest_notice) if latest_notice else None,
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
-        body=Markup(article.body_html),
+        body=Markup(name_footnote_links(article.body_html, lang)),
+        opens_with_note=opens_with_note(article.body_html),
         translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
         feedback_href=feedback_href(cfg, article),
         corrections_href=urls.href(cfg, urls.corrections(article.lang)),
@@ -593,6 +702,39 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
         search=search.article_search(cfg, article, labels),
     )
+
+
+FOOTNOTE_BACKREF = re.compile(r'<a href="#fnref([0-9]+)(?::[0-9]+)?" class="footnote-backref">')
+
+
+def name_footnote_links(body_html: str, lang: str) -> str:
+    """Footnotes' links back to the text, named in words (their text is an arrow: ↩︎)."""
+    if "footnote-backref" not in body_html:
+        return body_html
+    def named(match: re.Match[str]) -> str:
+        return f'{match.group(0)[:-1]} aria-label="{escape(i18n.t(lang, "footnote_back", n=match.group(1)))}">'
+    return FOOTNOTE_BACKREF.sub(named, body_html)
+
+
+def updated_label(article: Article, latest_notice: Correction | None) -> str:
+    """« Corrigé le » / « Précisé le » when the article's latest change is a notice, else « Mis à jour le »."""
+    if latest_notice is not None and latest_notice.date == article.modified:
+        return i18n.t(article.lang, "corrected_on" if latest_notice.kind == "correction" else "clarified_on")
+    return i18n.t(article.lang, "updated")
+
+
+def opens_with_note(body_html: str) -> bool:
+    """True when the first paragraph of `body_html` is one emphasis and nothing else."""
+    end = body_html.find("</p>")
+    first = body_html[:end] if body_html.startswith("<p><em>") and end > 0 else ""
+    return first.endswith("</em>") and first.count("</em>") == 1
+
+
+def correction_line(cfg: SiteConfig, article: Article, correction: Correction) -> NoticeLine:
+    """The line above a corrected article's text: « Article corrigé le … : » and the link to the notice."""
+    lang, kind = article.lang, correction.kind
+    return NoticeLine(i18n.t(lang, f"notice_{kind}", date=dated(correction.date, cfg, lang).text),
+                      Link(f"#correction-{correction.number}", i18n.t(lang, f"notice_link_{kind}")))
 
 
 def correction_notice(cfg: SiteConfig, article: Article, correction: Correction) -> CorrectionNotice:
@@ -609,6 +751,8 @@ def card(cfg: SiteConfig, article: Article) -> Card:
         title=article.title, href=urls.href(cfg, article.path), lang=article.lang,
         date=dated(article.date, cfg, article.lang), summary=article.summary,
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
+        authors=article.authors, image=urls.resource(cfg, article.image) if article.image else None,
+        image_alt=article.image_alt,
     )
 
 
@@ -633,7 +777,7 @@ def feed_title(cfg: SiteConfig, lang: str, topic: str = "") -> str:
 def feedback_href(cfg: SiteConfig, article: Article) -> str:
     """The feedback target with this article's absolute URL, title and language, URL-encoded."""
     values = {"url": urls.absolute(cfg, article.path), "title": article.title, "lang": article.lang}
-    href = cfg.feedback_url
+    href = cfg.feedback_for(article.lang)
     for name, value in values.items():
         href = href.replace("{" + name + "}", quote(value, safe=""))
     return href
