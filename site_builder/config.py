@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from site_builder import memo
+from site_builder import memo, typography
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.i18n import SUPPORTED_LANGUAGES
 from site_builder.sources import WALKED_FOLDERS, folder_problem, read_file
@@ -35,6 +35,8 @@ class LanguageConfig:
     description: str
     locale: str
     """CLDR locale used to format dates (`fr_FR`, `en_GB`)."""
+    feedback_url: str = ""
+    """This language's feedback link (its subject in its words), or "" for the site's `feedback_url`."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ class SiteConfig:
     def language(self, code: str) -> LanguageConfig:
         return self._by_code[code]
 
+    def feedback_for(self, code: str) -> str:
+        """The feedback URL template of language `code`: its own, else the site's."""
+        return self.language(code).feedback_url or self.feedback_url
+
     @cached_property
     def _by_code(self) -> dict[str, LanguageConfig]:
         return {lang.code: lang for lang in self.languages}
@@ -139,7 +145,7 @@ TOP_KEYS = {
     "base_url", "default_language", "timezone", "feedback_url", "page_size", "raw_html",
     "max_article_bytes", "languages", "publisher",
 }
-LANGUAGE_KEYS = {"title", "description", "locale"}
+LANGUAGE_KEYS = {"title", "description", "locale", "feedback_url"}
 PUBLISHER_KEYS = {"name", "url", "logo"}
 
 
@@ -235,11 +241,14 @@ def _parse_languages(raw: Any, problem: Any) -> list[LanguageConfig]:
         for key in sorted(set(values) - LANGUAGE_KEYS):
             problem(key, f"unknown key `{key}` in [languages.{code}]{did_you_mean(key, LANGUAGE_KEYS)}")
         defaults = DEFAULT_LANGUAGES[code]
+        feedback = values.get("feedback_url")
         result.append(LanguageConfig(
             code=code,
-            title=str(values.get("title", defaults["title"])),
-            description=str(values.get("description", defaults["description"])),
+            title=typography.text(str(values.get("title", defaults["title"])), code),
+            description=typography.text(str(values.get("description", defaults["description"])), code),
             locale=str(values.get("locale", defaults["locale"])),
+            feedback_url=_check_feedback_url(feedback, problem, f"languages.{code}.feedback_url")
+            if feedback is not None else "",
         ))
     return result
 
@@ -265,13 +274,13 @@ def _check_base_url(value: Any, key: str, text: str | None, problems: list[Probl
     return url if url.endswith("/") else url + "/"
 
 
-def _check_feedback_url(value: Any, problem: Any) -> str:
+def _check_feedback_url(value: Any, problem: Any, key: str = "feedback_url") -> str:
     value = str(value)
     if not (value.startswith("mailto:") or value.startswith("https://")):
-        problem("feedback_url", f"`feedback_url` must start with `mailto:` or `https://`, not `{value}`")
+        problem("feedback_url", f"`{key}` must start with `mailto:` or `https://`, not `{value}`")
     for name in re.findall(r"\{([^{}]*)\}", value):
         if name not in FEEDBACK_PLACEHOLDERS:
-            problem("feedback_url", f"`feedback_url` has an unknown placeholder `{{{name}}}`; "
+            problem("feedback_url", f"`{key}` has an unknown placeholder `{{{name}}}`; "
                     f"use {', '.join('{' + p + '}' for p in FEEDBACK_PLACEHOLDERS)}")
     return value
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, tzinfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 
-from site_builder import memo
+from site_builder import memo, typography
 from site_builder.errors import did_you_mean
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -67,8 +67,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "corrections_page": "Corrections",
         "feed_topic_title": "{site} · {topic}",
         "correction_entry_title": "{kind} : {title}",
-        "subscribe": "S'abonner (Atom)",
-        "corrections_feed": "Flux des corrections (Atom)",
+        "subscribe": "Flux Atom",
+        "corrections_feed": "Flux Atom des corrections",
         "search_noscript": "La recherche a besoin de JavaScript, qui est désactivé dans votre navigateur. "
                            "Vous pouvez parcourir le site :",
         "search_empty": "Aucun article à chercher pour le moment.",
@@ -83,6 +83,29 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_language_en": "Anglais",
         "search_version_fr": "Version française :",
         "search_version_en": "Version anglaise :",
+        "corrected_on": "Corrigé le",
+        "clarified_on": "Précisé le",
+        "notice_correction": "Article corrigé le {date} :",
+        "notice_clarification": "Article précisé le {date} :",
+        "notice_link_correction": "voir la correction",
+        "notice_link_clarification": "voir la précision",
+        "translation_available_fr": "Cet article existe aussi en français :",
+        "translation_available_en": "Cet article existe aussi en anglais :",
+        "no_translation_fr": "(article non traduit : accueil en français)",
+        "no_translation_en": "(article non traduit : accueil en anglais)",
+        "heading_page_n": "{heading}, page {n}",
+        "menu": "Menu",
+        "footnote_back": "Retour à l'appel de note {n}",
+        "feeds": "Flux Atom",
+        "feeds_title": "S'abonner avec un lecteur de flux",
+        "feeds_intro": "Un flux Atom est une adresse qu'un lecteur de flux (Feedly, NetNewsWire, Thunderbird…) "
+                       "consulte pour vous : il vous montre nos nouveaux articles dès leur publication, "
+                       "gratuitement et sans inscription. Copiez l'adresse d'un flux dans votre lecteur.",
+        "feed_latest": "Derniers articles",
+        "feed_corrections": "Corrections",
+        "feed_topics": "Un flux par sujet est proposé sur la page de chaque sujet.",
+        "atom_feed": "Flux Atom",
+        "site_brands": "{fr} · {en}",
     },
     "en": {
         "language_name": "English",
@@ -134,8 +157,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "corrections_page": "corrections page",
         "feed_topic_title": "{site} · {topic}",
         "correction_entry_title": "{kind}: {title}",
-        "subscribe": "Subscribe (Atom)",
-        "corrections_feed": "Corrections feed (Atom)",
+        "subscribe": "Atom feeds",
+        "corrections_feed": "Corrections Atom feed",
         "search_noscript": "Search needs JavaScript, which is turned off in your browser. "
                            "You can browse the site instead:",
         "search_empty": "No articles to search yet.",
@@ -150,8 +173,36 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_language_en": "English",
         "search_version_fr": "French version:",
         "search_version_en": "English version:",
+        "corrected_on": "Corrected on",
+        "clarified_on": "Clarified on",
+        "notice_correction": "Corrected on {date}:",
+        "notice_clarification": "Clarified on {date}:",
+        "notice_link_correction": "see the correction",
+        "notice_link_clarification": "see the clarification",
+        "translation_available_fr": "This article is also available in French:",
+        "translation_available_en": "This article is also available in English:",
+        "no_translation_fr": "(not translated: French home page)",
+        "no_translation_en": "(not translated: English home page)",
+        "heading_page_n": "{heading}, page {n}",
+        "menu": "Menu",
+        "footnote_back": "Back to reference {n}",
+        "feeds": "Atom feeds",
+        "feeds_title": "Follow with a feed reader",
+        "feeds_intro": "An Atom feed is an address that a feed reader (Feedly, NetNewsWire, Thunderbird…) "
+                       "checks for you: it shows you our new articles as they are published, free and "
+                       "without an account. Copy a feed's address into your reader.",
+        "feed_latest": "Latest articles",
+        "feed_corrections": "Corrections",
+        "feed_topics": "Each topic's page offers a feed of that topic.",
+        "atom_feed": "Atom feed",
+        "site_brands": "{fr} · {en}",
     },
 }
+
+
+# Interface text is set like the articles' text (French spacing, typographic apostrophes).
+STRINGS = {lang: {key: typography.text(text, lang) for key, text in strings.items()}
+           for lang, strings in STRINGS.items()}
 
 
 def language_of(file_name: str, front_matter_lang: object | None) -> tuple[str | None, str, str | None]:
@@ -225,7 +276,10 @@ def format_date(value: date, locale: str) -> str:
 
 @memo.memoized(maxsize=65536)  # keyed by day, not by moment: every article's date is formatted several times
 def _format_day(day: date, locale: str) -> str:
-    return babel_format_date(day, format="long", locale=_locale(locale))
+    text = babel_format_date(day, format="long", locale=_locale(locale))
+    if day.day == 1 and locale.split("_")[0] == "fr" and text.startswith("1 "):
+        return "1er" + text[1:]  # French writes the first of the month as an ordinal: 1er février
+    return text
 
 
 @memo.memoized(maxsize=16)

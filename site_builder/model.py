@@ -142,6 +142,8 @@ class Tag:
     slugs: Mapping[str, str]
     """URL slug per language (`defense` in French, `defence` in English)."""
     registered: bool
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """What the topic covers, per language (`description` in `content/tags.toml`), shown on its page."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,10 @@ def year(lang: str, value: int) -> str:
     return f"{lang}/{value:04d}/"
 
 
+def feeds_page(lang: str) -> str:
+    return f"{lang}/feeds/"
+
+
 def search(lang: str) -> str:
     return f"{lang}/search/"
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import signal
 import textwrap
 
 # A fixed "now" so that tests never depend on the clock.
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from site_builder.build import BuildOptions, BuildResult, build
 
@@ -54,3 +57,14 @@ def default_signals() -> None:
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def fragments(bundle: Path) -> dict[str, dict[str, Any]]:
+    """Pagefind's per-page records in `bundle`, by URL (gzipped JSON after a `pagefind_dcd` marker)."""
+    found = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), f"{path.name}: not a Pagefind fragment as this test knows it"
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        found[record["url"]] = record
+    return found

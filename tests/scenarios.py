@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from site_builder import typography
 from site_builder.build import BuildResult
 from tests import helpers
 from tests.helpers import article, make_site, tree_digest
@@ -72,6 +73,9 @@ def clean_build(root: Path, out: Path) -> dict[str, str]:
 
 HOSTILE_ARTICLE = "content/articles/2024/a.fr.md"
 PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>'
+# Titles, summaries and tags are set in their language's typography (the quote becomes « or “); the
+# author and the image text are not, so the straight quote still reaches attributes as it is.
+PAYLOADS = (PAYLOAD, typography.text(PAYLOAD, "fr"), typography.text(PAYLOAD, "en"))
 
 
 def hostile_site(root: Path) -> Path:

@@ -15,11 +15,11 @@ from tests.helpers import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / ".tools/node_modules/axe-core/axe.min.js"
-# One page of every kind: chooser, homes, article (with correction notice and translation), tags,
-# a tag, archives, a year, corrections, search with results, 404.
+# One page of every kind: chooser, homes, article (with correction notice and translation; without
+# a translation), tags, a tag, archives, a year, corrections, feeds, search with results, 404.
 PAGES = ["", "fr/", "en/page/1/", "fr/2024/11/deploiement-ukraine/", "en/2024/12/european-defence/",
-         "fr/tags/", "fr/tags/defense/", "en/archives/", "fr/2024/", "fr/corrections/",
-         "fr/search/?q=troupes&also=en", "404.html"]
+         "fr/2025/02/festival-bande-dessinee/", "fr/tags/", "fr/tags/defense/", "en/archives/", "fr/2024/",
+         "fr/corrections/", "en/feeds/", "fr/search/?q=troupes&also=en", "404.html"]
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 

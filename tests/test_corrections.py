@@ -54,7 +54,7 @@ def test_article_shows_dated_notices_oldest_first(tmp_path: Path) -> None:
     html = (tmp_path / "public/fr/2024/11/a/index.html").read_text()
     first, second = html.index('id="correction-1"'), html.index('id="correction-2"')
     assert first < second
-    assert "Le ministre s&#39;appelle Jean, pas Jacques." in html[first:second]
+    assert "Le ministre s’appelle Jean, pas Jacques." in html[first:second]  # (typographic apostrophe)
     assert '<time datetime="2024-11-28T09:00:00+01:00">28 novembre 2024</time>' in html[first:second]
     assert "<strong>Précision</strong>" in html[second:]
 
@@ -104,7 +104,8 @@ def test_corrections_feed_has_one_entry_per_correction(tmp_path: Path) -> None:
     build_site(tmp_path)
     feed = feedparser.parse((tmp_path / "public/fr/corrections/feed.xml").read_bytes())
     assert not feed.bozo and feed.feed.language == "fr"
-    assert [e.title for e in feed.entries] == ["Précision : Article A", "Correction : Article A"]
+    # French spacing: a no-break space before the colon.
+    assert [e.title for e in feed.entries] == ["Précision\u00a0: Article A", "Correction\u00a0: Article A"]
     assert [e.link for e in feed.entries] == ["http://localhost:8000/fr/2024/11/a/#correction-2",
                                               "http://localhost:8000/fr/2024/11/a/#correction-1"]
     assert feed.feed.updated == "2024-12-02T00:00:00+01:00"

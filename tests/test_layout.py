@@ -11,7 +11,7 @@ import site_builder
 
 PACKAGE = Path(site_builder.__file__).parent
 MAX_LINES = 450
-LEAVES = {"errors", "config", "i18n", "urls", "model", "sources", "memo", "slugs"}
+LEAVES = {"errors", "config", "i18n", "urls", "model", "sources", "memo", "slugs", "typography"}
 """Modules every stage may import; they import nothing of the package but each other."""
 STAGES = ("content", "site", "render", "output")
 """The stages' sub-packages, in pipeline order: each imports only leaves and the stages before it

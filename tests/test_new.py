@@ -31,7 +31,7 @@ def test_new_writes_the_article_where_its_date_says_and_it_builds(tmp_path: Path
     assert 'tags: ["Ukraine", "Défense"]' in text and "author:" in text
     build_site(tmp_path)
     page = (tmp_path / "public/fr/2025/04/defense-l-europe-rearme-1/index.html").read_text(encoding="utf-8")
-    assert "Défense : l&#39;Europe « réarme » #1" in page
+    assert "Défense\u00a0: l’Europe «\u202fréarme\u202f» #1" in page  # (the page sets it in French typography)
     assert (tmp_path / "public/fr/tags/ukraine/index.html").exists()
 
 

@@ -39,7 +39,7 @@ def read(site: Path, rel: str) -> str:
 def test_article_page_has_everything_a_reader_and_a_crawler_need(site: Path) -> None:
     html = read(site, "fr/2024/11/ukraine/index.html")
     assert '<html lang="fr">' in html
-    assert "<h1 class=\"article__title\">L&#39;Ukraine &amp; l&#39;Europe</h1>" in html
+    assert "<h1 class=\"article__title\">L’Ukraine &amp; l’Europe</h1>" in html  # typographic apostrophes
     assert '<time datetime="2024-11-27T00:00:00+01:00">27 novembre 2024</time>' in html
     assert "Par Alice" in html
     assert '<a href="/archive/fr/tags/defense/" rel="tag">Défense</a>' in html
@@ -51,10 +51,10 @@ def test_article_page_has_everything_a_reader_and_a_crawler_need(site: Path) -> 
 
 def test_feedback_block_links_to_the_target_filled_for_this_article(site: Path) -> None:
     fr, en = read(site, "fr/2024/11/ukraine/index.html"), read(site, "en/2024/11/ukraine/index.html")
-    assert "Avez-vous trouvé une erreur ou une inexactitude ?" in fr
+    assert "Avez-vous trouvé une erreur ou une inexactitude\u202f?" in fr
     assert "Did you find an error or inaccuracy?" in en
     assert ("https://forms.example/new?u=https%3A%2F%2Fnews.example%2Farchive%2Ffr%2F2024%2F11%2Fukraine%2F"
-            "&amp;t=L%27Ukraine%20%26%20l%27Europe&amp;l=fr") in fr
+            "&amp;t=L%E2%80%99Ukraine%20%26%20l%E2%80%99Europe&amp;l=fr") in fr
 
 
 def test_article_without_translation_has_no_alternates(site: Path) -> None:
@@ -65,7 +65,7 @@ def test_article_without_translation_has_no_alternates(site: Path) -> None:
 def test_home_is_paginated_newest_first(site: Path) -> None:
     first, second = read(site, "fr/index.html"), read(site, "fr/page/2/index.html")
     titles = re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', first + second)
-    assert titles == ["Seul", "L&#39;Ukraine &amp; l&#39;Europe", "Ancien"]
+    assert titles == ["Seul", "L’Ukraine &amp; l’Europe", "Ancien"]
     assert 'rel="next" href="/archive/fr/page/2/"' in first and 'rel="prev" href="/archive/fr/"' in second
 
 
@@ -73,7 +73,7 @@ def test_tag_pages_of_a_translated_tag_link_each_other(site: Path) -> None:
     fr, en = read(site, "fr/tags/defense/index.html"), read(site, "en/tags/defence/index.html")
     assert 'hreflang="en" href="https://news.example/archive/en/tags/defence/"' in fr
     assert 'hreflang="fr" href="https://news.example/archive/fr/tags/defense/"' in en
-    assert "Sujet : Défense" in fr and "Topic: Defence" in en
+    assert "Sujet\u00a0: Défense" in fr and "Topic: Defence" in en
 
 
 def test_tag_used_in_one_language_only_has_its_page_there_only(site: Path) -> None:

@@ -5,11 +5,9 @@ itself: one bundle per language, only article bodies, their metadata and filters
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pagefind_bin
 import pytest
@@ -19,7 +17,7 @@ from site_builder import urls
 from site_builder.cli import main
 from site_builder.errors import BuildError
 from site_builder.output import pagefind
-from tests.helpers import article, build_site, make_site, tree_digest
+from tests.helpers import article, build_site, fragments, make_site, tree_digest
 
 TAGS = """
 [defense]
@@ -38,17 +36,6 @@ SITE: dict[str, str | bytes] = {
         body="The soldiers leave."),
     "content/articles/2023/05/canicule.fr.md": article("Canicule", date="2023-05-02", body="Il fait chaud."),
 }
-
-
-def fragments(bundle: Path) -> dict[str, dict[str, Any]]:
-    """Pagefind's per-page records in `bundle`, by URL (gzipped JSON after a `pagefind_dcd` marker)."""
-    found = {}
-    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(path.read_bytes())
-        assert data.startswith(b"pagefind_dcd"), f"{path.name}: not a Pagefind fragment as this test knows it"
-        record = json.loads(data[len(b"pagefind_dcd"):])
-        found[record["url"]] = record
-    return found
 
 
 def languages_of(bundle: Path) -> dict[str, int]:

@@ -20,7 +20,7 @@ SEED_FR = "La France et le Royaume-Uni envisagent un déploiement de troupes en 
 SEED_EN = "France and the United Kingdom consider deploying troops to Ukraine"
 SEED_FR_PATH = "fr/2024/11/deploiement-ukraine/"
 SEED_EN_PATH = "en/2024/11/ukraine-deployment/"
-DEFENCE_FR = "Défense européenne : les ministres cherchent un financement commun"
+DEFENCE_FR = "Défense européenne\u00a0: les ministres cherchent un financement commun"  # French typography
 
 BUILDS = {"root": ("https://example.github.io/", "/"), "subpath": ("https://example.github.io/archive/", "/archive/")}
 
@@ -107,7 +107,7 @@ def test_the_search_page_speaks_the_pages_language_and_links_into_sections(page:
     section = page.locator(".search-result__sections a", has_text="Un emprunt commun sur la table")
     expect(section).to_have_attribute("href", re.compile(r"/fr/2024/12/defense-europeenne/#[\w-]+$"))
     expect(page.locator("pagefind-input input")).to_have_attribute("placeholder", re.compile("Rechercher"))
-    expect(page.get_by_text("Les plus récents d'abord.")).to_be_visible()
+    expect(page.get_by_text("Les plus récents d’abord.")).to_be_visible()
     expect(page.get_by_label("Chercher aussi en anglais")).to_be_visible()
     section.click()
     heading = page.locator("h2", has_text="Un emprunt commun sur la table")

@@ -28,7 +28,9 @@ def fetch(url: str) -> tuple[int, str, bytes]:
 
 
 def references(url: str, content_type: str, body: bytes) -> list[str]:
-    """Every URL a crawler would follow from this response."""
+    """Every URL a crawler would follow from this response (a font or an image has none)."""
+    if content_type.startswith(("font/", "image/")):
+        return []
     text = body.decode("utf-8")
     if content_type == "text/html":
         return [resolve(url, ref.url) for ref in parse_page(text).refs]

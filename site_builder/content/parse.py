@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from site_builder import urls
+from site_builder import typography, urls
 from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
@@ -91,14 +91,16 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         body = render_markdown(front.body, config.raw_html, config.base_path)
     except MarkdownError as exc:
         raise ContentError([Problem(source.rel, front.body_line + (exc.line or 0), str(exc))]) from None
+    # Set in the language's typography here, once: pages, feeds and the search index share the text.
     return Article(
-        source=source.rel, lang=lang, slug=slug, translation_key=key, title=title,
+        source=source.rel, lang=lang, slug=slug, translation_key=key, title=typography.text(title, lang),
         date=published, updated=updated, tag_labels=tags, authors=authors,
-        summary=summary or body.first_paragraph, summary_given=bool(summary), draft=draft,
-        image=image or None, image_alt=image_alt or "", body_html=body.html,
+        summary=typography.text(summary or body.first_paragraph, lang), summary_given=bool(summary), draft=draft,
+        image=image or None, image_alt=image_alt or "", body_html=typography.html(body.html, lang),
         path=urls.article(lang, config.local(published), slug),
         lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
-        corrections=corrections, fingerprint=fingerprint,
+        corrections=tuple(dataclasses.replace(c, text=typography.text(c.text, lang)) for c in corrections),
+        fingerprint=fingerprint,
     )
 
 

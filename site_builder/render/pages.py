@@ -214,8 +214,10 @@ def other_files(site: Site, pages: Sequence[plans.AnyPage]) -> list[OutputFile]:
     others = list(feed_files(site))
     others.extend(OutputFile(path, data, "the sitemap") for path, data in sitemap.sitemap_files(site.config, pages))
     others.append(OutputFile(urls.robots(), sitemap.robots_txt(site.config), "robots.txt"))
+    static = list(static_files(site.config.root))
     others.extend(theme_assets())
-    others.extend(static_files(site.config.root))
+    others.extend(theme_icon(static))
+    others.extend(static)
     return others
 
 
@@ -262,6 +264,13 @@ def feed_files(site: Site, only: Callable[[feeds.Feed], bool] | None = None) -> 
 def theme_assets() -> Iterator[OutputFile]:
     """The shipped theme's CSS and images, under /assets/."""
     yield from _files_of(sources.walk(THEME_DIR, "assets"), prefix="assets/", label="theme asset ")
+
+
+def theme_icon(static: Sequence[OutputFile]) -> list[OutputFile]:
+    """The theme's favicon at the site root, unless the project's `static/favicon.svg` replaces it."""
+    if any(out.path == "favicon.svg" for out in static):
+        return []
+    return [OutputFile("favicon.svg", (THEME_DIR / "favicon.svg").read_bytes(), "theme favicon")]
 
 
 def static_files(project: Path) -> Iterator[OutputFile]:

@@ -5,7 +5,7 @@ the same process (the preview server's) gets the same plan for the same articles
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -13,11 +13,15 @@ from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import Article, Site, TagPage, YearArchive
 from site_builder.render import metadata, search
+from site_builder.render.chrome import alternates, make_chrome
 from site_builder.render.views import (
     MEMO_SIZE,
     ArchivesView,
     Card,
+    Chrome,
     CorrectionsView,
+    FeedLink,
+    FeedsView,
     Link,
     ListView,
     MonthGroup,
@@ -29,13 +33,11 @@ from site_builder.render.views import (
     TagCount,
     TagsView,
     YearView,
-    alternates,
     article_view,
     card,
     correction_notice,
     feed_title,
     latest,
-    make_chrome,
     paginate,
 )
 
@@ -124,6 +126,7 @@ def pages(site: Site) -> Iterator[AnyPage]:
             yield year_page(cfg, archive, site)
         yield corrections_page(cfg, lang, articles, site)
         yield search_page(cfg, lang, site)
+        yield feeds_page(cfg, lang, site)
 
 
 def pages_with_card(site: Site, article: Article) -> Iterator[AnyPage]:
@@ -175,7 +178,8 @@ def home_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article]) -> Itera
 
 
 def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of, heading: str,  # type: ignore[no-untyped-def]
-               intro: str, source: str, versions_of=None, feed: Link | None = None) -> Iterator[ListPage]:
+               intro: str, source: str, versions_of=None, feed: Link | None = None,
+               counted: bool = False) -> Iterator[ListPage]:
     """Paginated list of article cards; `path_of(lang, page)` gives each page's path."""
     chunks = paginate(articles, cfg.page_size)
     for number, chunk in enumerate(chunks, start=1):
@@ -190,6 +194,7 @@ def list_pages(cfg: SiteConfig, lang: str, articles: Sequence[Article], path_of,
             number, len(chunks),
             urls.href(cfg, path_of(lang, number - 1)) if number > 1 else None,
             urls.href(cfg, path_of(lang, number + 1)) if number < len(chunks) else None,
+            len(articles) if counted else 0,
         )
         yield _list_plan(cfg, ListInputs(lang, path, tuple(versions.items()), heading, intro, source, feed,
                                          tuple(chunk), pagination))
@@ -209,8 +214,10 @@ def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str,
     title = heading if number == 1 else f"{heading} · {i18n.t(lang, 'page_n_of_m', n=number, m=total)}"
     own_title = title if path != urls.home(lang) else ""  # a home page is titled by the site's name
     chrome = make_chrome(cfg, lang, path, own_title, cfg.language(lang).description, dict(versions), feed)
+    shown = heading if number == 1 else i18n.t(lang, "heading_page_n", heading=heading, n=number)
+    count = i18n.count_label(lang, pagination.count) if pagination.count else ""
     return Page("list.html", path, f"{source} list", chrome,
-                ListView(heading, intro, tuple(card(cfg, a) for a in chunk), pagination), latest(chunk))
+                ListView(shown, intro, tuple(card(cfg, a) for a in chunk), pagination, count, feed), latest(chunk))
 
 
 def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[ListPage]:
@@ -224,8 +231,8 @@ def tag_pages(cfg: SiteConfig, page: TagPage) -> Iterator[ListPage]:
         return {code: urls.tag(code, slug) for code, slug in tag.slugs.items()}
 
     feed = Link(urls.href(cfg, urls.tag_feed(lang, tag.slugs[lang])), feed_title(cfg, lang, label))
-    yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label), "",
-                          f"tag `{label}`", versions_of, feed)
+    yield from list_pages(cfg, lang, page.articles, path_of, i18n.t(lang, "tag_title", tag=label),
+                          tag.descriptions.get(lang, ""), f"tag `{label}`", versions_of, feed, counted=True)
 
 
 def tags_index_page(cfg: SiteConfig, lang: str, tag_pages_: tuple[TagPage, ...]) -> Page:
@@ -299,10 +306,22 @@ def search_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
     return Page("search.html", path, "search page", chrome, view, latest(site.articles))
 
 
+def feeds_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
+    """What a feed is, and the language's feeds: its latest articles and its corrections."""
+    path = urls.feeds_page(lang)
+    versions = {code: urls.feeds_page(code) for code in cfg.language_codes}
+    title = i18n.t(lang, "feeds_title")
+    chrome = make_chrome(cfg, lang, path, title, i18n.t(lang, "feeds_intro"), versions)
+    offered = (("feed_latest", urls.feed(lang)), ("feed_corrections", urls.corrections_feed(lang)))
+    feeds = tuple(FeedLink(i18n.t(lang, key), urls.href(cfg, feed), urls.absolute(cfg, feed)) for key, feed in offered)
+    return Page("feeds.html", path, "feeds page", chrome,
+                FeedsView(feeds, urls.href(cfg, urls.tags_index(lang))), latest(site.by_lang[lang]))
+
+
 def root_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
     # No hreflang alternates: this page only sends readers on, and the homes name each other.
-    chrome = make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {})
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.root(), "", cfg.language(lang).description, {}), "")
     links = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in cfg.language_codes)
     return Page("root.html", urls.root(), "language chooser", chrome,
                 RootView(links, urls.href(cfg, urls.home(lang))), in_sitemap=False)
@@ -310,6 +329,16 @@ def root_page(cfg: SiteConfig) -> Page:
 
 def not_found_page(cfg: SiteConfig) -> Page:
     lang = cfg.default_language
-    chrome = make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {})
+    chrome = _bilingual(cfg, make_chrome(cfg, lang, urls.not_found(), i18n.t(lang, "not_found_title"), "", {}),
+                        "not_found_title")
     links = tuple(Link(urls.href(cfg, urls.home(code)), i18n.t(code, "back_home"), code) for code in cfg.language_codes)
     return Page("404.html", urls.not_found(), "404 page", chrome, NotFoundView(links), in_sitemap=False)
+
+
+def _bilingual(cfg: SiteConfig, chrome: Chrome, title_key: str) -> Chrome:
+    """The chrome of a page that belongs to every language: each language's brand, none current, and
+    a title in every language (the page's own `title_key`, or the brands)."""
+    codes = cfg.language_codes
+    brands = tuple(Link(urls.href(cfg, urls.home(code)), cfg.language(code).title, code) for code in codes)
+    title = " · ".join(i18n.t(code, title_key) if title_key else cfg.language(code).title for code in codes)
+    return replace(chrome, brands=brands, languages=(), nav=(), title=title)

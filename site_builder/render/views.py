@@ -3,17 +3,18 @@ share (chrome, cards, dates)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from site_builder import i18n, memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import Article, Correction
-from site_builder.render import metadata, search
+from site_builder.render import search
 from site_builder.render.metadata import MetaTag
 
 
@@ -24,6 +25,8 @@ class Link:
     lang: str = ""
     """hreflang of the target, when it is in another language."""
     current: bool = False
+    missing: bool = False
+    """A language switcher's link to a version that does not exist (it leads to that language's home)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,15 @@ class Chrome:
     """Open Graph and Twitter card `<meta>` elements."""
     json_ld: Markup | None = None
     """schema.org JSON-LD, serialized and escaped for a `<script>` element."""
+    brands: tuple[Link, ...] = ()
+    """Every language's home under its own name, on the pages that belong to no one language (the
+    chooser, the 404): their masthead shows these, and no language's navigation."""
+    feeds_href: str = ""
+    """The language's page of feeds, which says what a feed is."""
+    icon: str = ""
+    """The site's favicon (the theme's, or the project's own `static/favicon.svg`)."""
+    text_font: str = ""
+    """The body text's font file, preloaded: the one face every page needs at once."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,9 @@ class Card:
     date: Dated
     summary: str
     tags: tuple[Link, ...]
+    authors: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,11 +102,25 @@ class CorrectionNotice:
 
 
 @dataclass(frozen=True)
+class NoticeLine:
+    """What a corrected article says above its text."""
+
+    text: str
+    """« Article corrigé le 2 décembre 2024 : », "Corrected on 2 December 2024:"."""
+    link: Link
+    """To the latest notice, at the foot of the article."""
+
+
+@dataclass(frozen=True)
 class ArticleView:
     title: str
     lang: str
     date: Dated
     updated: Dated | None
+    updated_label: str
+    """How the date line names the latest change: updated, or corrected / clarified when it was one."""
+    notice: NoticeLine | None
+    """Above the text of a corrected article: what its latest notice is and a link to it."""
     authors: tuple[str, ...]
     summary: str
     dek: str
@@ -99,6 +128,8 @@ class ArticleView:
     tags: tuple[Link, ...]
     body: Markup
     """Sanitized HTML of the body (the site's raw HTML policy applied): the only markup a view holds."""
+    opens_with_note: bool
+    """The body's first paragraph is all in italics (an editor's note): the drop cap goes to the next."""
     translations: tuple[Link, ...]
     feedback_href: str
     corrections_href: str
@@ -116,14 +147,21 @@ class Pagination:
     total: int
     previous: str | None
     next: str | None
+    count: int = 0
+    """Articles in the whole list, when its pages say so (a topic's)."""
 
 
 @dataclass(frozen=True)
 class ListView:
     heading: str
+    """The page's title: "Sujet : Défense", and on a later page "…, page 2"."""
     intro: str
     cards: tuple[Card, ...]
     pagination: Pagination
+    count: str = ""
+    """How many articles the list holds in all ("12 articles"), on a topic's pages."""
+    feed: Link | None = None
+    """The list's own Atom feed (a topic's)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +222,22 @@ class SearchView:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    label: str
+    href: str
+    url: str
+    """Its absolute address, shown to be copied into a feed reader."""
+
+
+@dataclass(frozen=True)
+class FeedsView:
+    """The page that says what a feed is and lists the language's feeds."""
+
+    feeds: tuple[FeedLink, ...]
+    topics_href: str
+
+
+@dataclass(frozen=True)
 class RootView:
     languages: tuple[Link, ...]
     default_href: str
@@ -195,7 +249,7 @@ class NotFoundView:
 
 
 ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | SearchView
-            | RootView            | NotFoundView)
+            | FeedsView | RootView | NotFoundView)
 
 
 @dataclass(frozen=True)
@@ -232,84 +286,22 @@ class Page:
 MEMO_SIZE = 1 << 18
 
 
-# --- pieces --------------------------------------------------------------------------------------
-
-def make_chrome(cfg: SiteConfig, lang: str, path: str, title: str, description: str,
-                versions: dict[str, str], feed: Link | None = None, meta: tuple[MetaTag, ...] | None = None,
-                json_ld: Markup | None = None) -> Chrome:
-    """Layout data for a page at `path` in `lang` whose language versions are `versions`; `feed` is
-    the page's own Atom feed, offered beside the language's; `meta` replaces the page's default
-    Open Graph and Twitter card (an article's)."""
-    language = cfg.language(lang)
-    switcher = tuple(
-        Link(urls.href(cfg, versions.get(code, urls.home(code))), i18n.t(code, "language_name"), code,
-             current=code == lang)
-        for code in cfg.language_codes
-    )
-    section = ("home" if path == urls.home(lang) else "tags" if path.startswith(urls.tags_index(lang))
-               else "archives" if path == urls.archives(lang) else "")
-    common = _language_chrome(cfg, lang)
-    return Chrome(
-        lang=lang, site_title=language.title, site_description=language.description,
-        title=f"{title} · {language.title}" if title else language.title,
-        description=description, canonical=urls.absolute(cfg, path), alternates=alternates(cfg, path, versions),
-        languages=switcher, nav=_nav(cfg, lang, section), home=common.home,
-        search_action=common.search_action, stylesheet=common.stylesheet, base_path=cfg.base_path,
-        feeds=common.feeds + ((feed,) if feed else ()), corrections_href=common.corrections_href,
-        meta=meta if meta is not None else metadata.page_meta(cfg, lang, title, description, path),
-        json_ld=json_ld,
-    )
-
-
-def alternates(cfg: SiteConfig, path: str, versions: dict[str, str]) -> tuple[Link, ...]:
-    """`<link rel=alternate hreflang>` of a page at `path`: every language version, then x-default
-    (none when the page exists in one language only)."""
-    links = tuple(Link(urls.absolute(cfg, versions[code]), code, code)
-                  for code in cfg.language_codes if code in versions)
-    if len(links) < 2:
-        return ()
-    default = versions.get(cfg.default_language, path)
-    return links + (Link(urls.absolute(cfg, default), "x-default", "x-default"),)
-
-
-@memo.memoized(maxsize=64)
-def _nav(cfg: SiteConfig, lang: str, current: str) -> tuple[Link, ...]:
-    """The site's sections in `lang`, `current` ("home", "tags", "archives" or "") marked."""
-    return (
-        Link(urls.href(cfg, urls.home(lang)), i18n.t(lang, "home"), current=current == "home"),
-        Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "tags"), current=current == "tags"),
-        Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"), current=current == "archives"),
-    )
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every page in one language has in its chrome."""
-
-    home: str
-    search_action: str
-    stylesheet: str
-    feeds: tuple[Link, ...]
-    corrections_href: str
-
-
-@memo.memoized(maxsize=16)
-def _language_chrome(cfg: SiteConfig, lang: str) -> _Shared:
-    return _Shared(home=urls.href(cfg, urls.home(lang)), search_action=urls.href(cfg, urls.search(lang)),
-                   stylesheet=urls.href(cfg, urls.asset("style.css")),
-                   feeds=(Link(urls.href(cfg, urls.feed(lang)), feed_title(cfg, lang)),),
-                   corrections_href=urls.href(cfg, urls.corrections(lang)))
-
+# --- pieces (the chrome every page wears: `chrome.py`) -------------------------------------------
 
 def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) -> ArticleView:
+    lang = article.lang
+    latest_notice = article.corrections[-1] if article.corrections else None
     return ArticleView(
         title=article.title, lang=article.lang,
         date=dated(article.date, cfg, article.lang),
         updated=dated(article.modified, cfg, article.lang) if article.modified != article.date else None,
+        updated_label=updated_label(article, latest_notice),
+        notice=correction_line(cfg, article, latest_notice) if latest_notice else None,
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
-        body=Markup(article.body_html),
+        body=Markup(name_footnote_links(article.body_html, lang)),
+        opens_with_note=opens_with_note(article.body_html),
         translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
         feedback_href=feedback_href(cfg, article),
         corrections_href=urls.href(cfg, urls.corrections(article.lang)),
@@ -317,6 +309,39 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
         search=search.article_search(cfg, article, labels),
     )
+
+
+FOOTNOTE_BACKREF = re.compile(r'<a href="#fnref([0-9]+)(?::[0-9]+)?" class="footnote-backref">')
+
+
+def name_footnote_links(body_html: str, lang: str) -> str:
+    """Footnotes' links back to the text, named in words (their text is an arrow: ↩︎)."""
+    if "footnote-backref" not in body_html:
+        return body_html
+    def named(match: re.Match[str]) -> str:
+        return f'{match.group(0)[:-1]} aria-label="{escape(i18n.t(lang, "footnote_back", n=match.group(1)))}">'
+    return FOOTNOTE_BACKREF.sub(named, body_html)
+
+
+def updated_label(article: Article, latest_notice: Correction | None) -> str:
+    """« Corrigé le » / « Précisé le » when the article's latest change is a notice, else « Mis à jour le »."""
+    if latest_notice is not None and latest_notice.date == article.modified:
+        return i18n.t(article.lang, "corrected_on" if latest_notice.kind == "correction" else "clarified_on")
+    return i18n.t(article.lang, "updated")
+
+
+def opens_with_note(body_html: str) -> bool:
+    """True when the first paragraph of `body_html` is one emphasis and nothing else."""
+    end = body_html.find("</p>")
+    first = body_html[:end] if body_html.startswith("<p><em>") and end > 0 else ""
+    return first.endswith("</em>") and first.count("</em>") == 1
+
+
+def correction_line(cfg: SiteConfig, article: Article, correction: Correction) -> NoticeLine:
+    """The line above a corrected article's text: « Article corrigé le … : » and the link to the notice."""
+    lang, kind = article.lang, correction.kind
+    return NoticeLine(i18n.t(lang, f"notice_{kind}", date=dated(correction.date, cfg, lang).text),
+                      Link(f"#correction-{correction.number}", i18n.t(lang, f"notice_link_{kind}")))
 
 
 def correction_notice(cfg: SiteConfig, article: Article, correction: Correction) -> CorrectionNotice:
@@ -333,6 +358,8 @@ def card(cfg: SiteConfig, article: Article) -> Card:
         title=article.title, href=urls.href(cfg, article.path), lang=article.lang,
         date=dated(article.date, cfg, article.lang), summary=article.summary,
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
+        authors=article.authors, image=urls.resource(cfg, article.image) if article.image else None,
+        image_alt=article.image_alt,
     )
 
 
@@ -357,7 +384,7 @@ def feed_title(cfg: SiteConfig, lang: str, topic: str = "") -> str:
 def feedback_href(cfg: SiteConfig, article: Article) -> str:
     """The feedback target with this article's absolute URL, title and language, URL-encoded."""
     values = {"url": urls.absolute(cfg, article.path), "title": article.title, "lang": article.lang}
-    href = cfg.feedback_url
+    href = cfg.feedback_for(article.lang)
     for name, value in values.items():
         href = href.replace("{" + name + "}", quote(value, safe=""))
     return href

@@ -5,11 +5,11 @@ from __future__ import annotations
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from site_builder import sources
+from site_builder import sources, typography
 from site_builder.config import SiteConfig, _key_line, toml_reason
 from site_builder.errors import ConfigError, Problem, did_you_mean
 from site_builder.model import Article, Tag
@@ -26,6 +26,8 @@ class TagRegistry:
     """Registry key → language → label."""
     lookup: Mapping[str, str]
     """Slug of the key or of any of its labels → registry key."""
+    descriptions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Registry key → language → what the topic covers (its optional `description` table)."""
 
 
 EMPTY_REGISTRY = TagRegistry(MappingProxyType({}), MappingProxyType({}))
@@ -44,12 +46,14 @@ def load_tag_registry(config: SiteConfig) -> TagRegistry:
         raise ConfigError([Problem(rel, None, f"cannot be read as UTF-8 TOML: {toml_reason(exc)}")]) from exc
     problems: list[Problem] = []
     labels: dict[str, dict[str, str]] = {}
+    descriptions: dict[str, dict[str, str]] = {}
     lookup: dict[str, str] = {}
     for key, entry in data.items():
         line = _key_line(text, key)
         if not isinstance(entry, dict):
             problems.append(Problem(rel, line, f"`{key}` must be a table: [{key}] fr = \"…\" en = \"…\""))
             continue
+        descriptions[key] = _descriptions(entry.pop("description", {}), key, config, rel, line, problems)
         for lang in sorted(set(entry) - set(config.language_codes)):
             problems.append(Problem(rel, _key_line(text, lang), f"[{key}] has a label for `{lang}`, which "
                                     f"is not a site language{did_you_mean(lang, config.language_codes)}"))
@@ -61,7 +65,21 @@ def load_tag_registry(config: SiteConfig) -> TagRegistry:
                                         f"`{name}`: merge them or rename one"))
     if problems:
         raise ConfigError(problems)
-    return TagRegistry(MappingProxyType(labels), MappingProxyType(lookup))
+    return TagRegistry(MappingProxyType(labels), MappingProxyType(lookup),
+                       MappingProxyType({k: MappingProxyType(v) for k, v in descriptions.items() if v}))
+
+
+def _descriptions(raw: object, key: str, config: SiteConfig, rel: str, line: int | None,
+                  problems: list[Problem]) -> dict[str, str]:
+    """A tag's `description` table: a text per site language, set in that language's typography."""
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        problems.append(Problem(rel, line, f"[{key}] `description` must be a table of texts: "
+                                f"description.fr = \"…\" description.en = \"…\""))
+        return {}
+    for lang in sorted(set(raw) - set(config.language_codes)):
+        problems.append(Problem(rel, line, f"[{key}] has a description for `{lang}`, which is not a site "
+                                f"language{did_you_mean(lang, config.language_codes)}"))
+    return {lang: typography.text(text, lang) for lang, text in raw.items() if lang in config.language_codes}
 
 
 def tag_key(label: str, registry: TagRegistry) -> str:
@@ -86,5 +104,7 @@ def resolve_tags(articles: Iterable[Article], registry: TagRegistry) -> dict[str
         labels = {lang: registry.labels[key].get(lang, label) if registered else label
                   for lang, label in used.items()}
         slugs = {lang: make_slug(label) if registered else key for lang, label in labels.items()}
-        tags[key] = Tag(key, MappingProxyType(labels), MappingProxyType(slugs), registered)
+        shown = {lang: typography.text(label, lang) for lang, label in labels.items()}
+        tags[key] = Tag(key, MappingProxyType(shown), MappingProxyType(slugs), registered,
+                        registry.descriptions.get(key, MappingProxyType({})))
     return tags
