@@ -147,3 +147,9 @@ def test_no_test_module_imports_another() -> None:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             found += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
     assert found == []
+
+
+def test_build_reads_as_its_stages_in_at_most_60_lines() -> None:
+    tree = ast.parse(MODULES["site_builder.build"].read_text(encoding="utf-8"))
+    build = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "build")
+    assert build.end_lineno is not None and build.end_lineno - build.lineno + 1 <= 60
