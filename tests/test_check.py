@@ -134,32 +134,39 @@ def test_a_translation_brought_up_to_date_is_not_stale(tmp_path: Path) -> None:
     assert check(tmp_path) == []
 
 
-def test_an_article_without_summary_is_a_warning(tmp_path: Path) -> None:
+def test_an_article_without_summary_is_a_note_not_a_warning(tmp_path: Path) -> None:
+    # (issue 19: the first paragraph is the documented default, so --strict must not fail on it)
     make_site(tmp_path, {FR: article(), EN: complete()})
-    assert lines(check(tmp_path)) == [f"{FR}: warning: has no `summary`: lists and search show its first "
+    assert lines(check(tmp_path)) == [f"{FR}: note: has no `summary`: lists and search show its first "
                                       "paragraph; add `summary: \"…\"` (one or two sentences) to the front matter"]
+    assert check(tmp_path, strict=True)[0].severity == "note"
+    result = build_site(tmp_path, strict=True)  # a note never fails a build
+    assert result.warnings == () and [n.kind for n in result.notes] == ["article without summary"]
 
 
 def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article()})
-    assert {p.severity for p in check(tmp_path)} == {"warning"}
+    assert {p.severity for p in check(tmp_path)} == {"warning", "note"}
     strict = check(tmp_path, strict=True)
-    assert {p.severity for p in strict} == {"error"} and len(strict) == 2
+    assert [p.severity for p in strict] == ["note", "error"]
 
 
 def test_build_strict_fails_on_warnings_and_writes_nothing(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article()})
-    with pytest.raises(SiteError, match="has no `summary`"):
+    with pytest.raises(SiteError, match="has no translation"):
         build_site(tmp_path, strict=True)
     assert not (tmp_path / "public").exists()
-    assert len(build_site(tmp_path).warnings) == 2
+    assert len(build_site(tmp_path).warnings) == 1
 
 
 def test_check_command_prints_every_problem_and_exits_1_only_on_errors(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article(body="[x](/fr/nope/)")})
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 1
-    assert f"{FR}:6: links to /fr/nope/" in result.output and "1 error, 2 warnings." in result.output
+    assert f"{FR}:6: links to /fr/nope/" in result.output
+    assert "1 error, 1 warning; 1 note (`--notes` lists it)." in result.output and ": note: " not in result.output
+    noted = CliRunner().invoke(main, ["check", "--notes", str(tmp_path)])
+    assert f"{FR}: note: has no `summary`" in noted.output and "1 error, 1 warning, 1 note." in noted.output
     make_site(tmp_path, {FR: article()})
     assert CliRunner().invoke(main, ["check", str(tmp_path)]).exit_code == 0
     assert CliRunner().invoke(main, ["check", "--strict", str(tmp_path)]).exit_code == 1

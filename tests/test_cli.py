@@ -66,15 +66,48 @@ def test_works_from_a_plain_pip_install_outside_the_repository(tmp_path: Path) -
 
 
 def test_build_prints_twenty_warnings_then_says_how_many_more_check_lists(tmp_path: Path) -> None:
-    # Each article lacks a summary and a translation: two warnings each, 50 in all.
+    # Each article lacks a translation (a warning) and a summary (a note): 25 warnings, 25 notes.
     make_site(tmp_path, {f"content/articles/a{i:02d}.fr.md": article(f"Titre {i}") for i in range(25)})
     result = CliRunner().invoke(main, ["build", str(tmp_path), "--future", "--no-search"])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if ": warning: " in line]
     assert len(warnings) == 20
-    assert "… and 30 more warnings: `site-builder check` lists them all." in result.output
+    assert result.output.startswith("25 warnings: 25 articles without translation.\n")
+    assert "… and 5 more warnings: `site-builder check` lists them all." in result.output
+    assert "25 notes (25 articles without summary): `site-builder check --notes` lists them." in result.output
     checked = CliRunner().invoke(main, ["check", str(tmp_path), "--future"])
-    assert sum(": warning: " in line for line in checked.output.splitlines()) == 50
+    assert sum(": warning: " in line for line in checked.output.splitlines()) == 25
+
+
+def test_build_prints_every_dead_link_before_the_other_warnings(tmp_path: Path) -> None:
+    # (issue 19: 5 of 55 dead links reached the log, after 15 missing summaries)
+    files = {f"content/articles/a{i:02d}.fr.md": article(f"Titre {i}", summary="S") for i in range(25)}
+    files |= {f"content/articles/z{i:02d}.fr.md": article(f"Mort {i}", body=f"[x](/fr/nope-{i}/)", summary="S")
+              for i in range(30)}
+    make_site(tmp_path, files)
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--future", "--no-search"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "85 warnings: 55 articles without translation, 30 dead links."
+    dead = [n for n, line in enumerate(lines) if "which is not a page of the site" in line]
+    others = [n for n, line in enumerate(lines) if "has no translation" in line]
+    assert len(dead) == 30 and len(others) == 20 and max(dead) < min(others)
+    assert "… and 35 more warnings" in result.output
+
+
+def test_build_names_the_articles_it_held_back(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article(summary="S"),
+                         "content/articles/a.en.md": article(summary="S"),
+                         "content/articles/b.fr.md": article(draft="true"),
+                         "content/articles/c.fr.md": article("Typo", date="2052-03-01")})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--no-search"])
+    assert result.exit_code == 0, result.output
+    assert ("Held back: 1 draft (`--drafts` builds it), 1 article dated in the future (`--future` builds it):\n"
+            "content/articles/c.fr.md:3: note: is dated 2052-03-01, in the future: held back until then; "
+            "`--future` builds it (or correct the date)\n") in result.output
+    assert "Built 2 articles (1 fr, 1 en)" in result.output
+    both = CliRunner().invoke(main, ["build", str(tmp_path), "--no-search", "--drafts", "--future"])
+    assert "Held back" not in both.output and "Built 4 articles" in both.output
 
 
 def test_a_project_folder_that_does_not_exist_is_an_error_not_an_empty_site(tmp_path: Path) -> None:
