@@ -25,7 +25,7 @@ from site_builder.render.pages import other_files
 from site_builder.reuse import last_build, loading, pages
 from site_builder.reuse.layer import Chain, Reuse, Snapshot
 from site_builder.reuse.workers import release_free_memory
-from site_builder.site.assemble import assemble, publishable
+from site_builder.site.assemble import assemble, publishable, without_clashes
 from site_builder.site.check import check_outputs, held_back, promote, review, site_paths
 from site_builder.site.tags import TagRegistry, load_tag_registry
 from site_builder.sources import walk
@@ -49,7 +49,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         if last is not None:
             return still_standing(last, options)
         reuse.open_output(options.output_dir)
-        made = prepare(options, link_severity=WARNING, reuse=reuse)  # load … check
+        made = prepare_to_write(options, reuse)  # load … check
         left_out, warnings, notes = errors_and_warnings(made.problems, options)
         config, outputs, articles = made.site.config, made.outputs, made.site_counts()
         if options.search and chain is None:
@@ -97,7 +97,7 @@ def errors_and_warnings(problems: Sequence[Problem],
     if options.strict and warnings:
         raise ContentError([*left_out, *promote(warnings)])
     if left_out and not options.keep_going:
-        raise ContentError([*left_out, *warnings])
+        raise ContentError(left_out, warnings)
     return left_out, warnings, [p for p in problems if p.severity == NOTE]
 
 
@@ -143,6 +143,16 @@ def check_site(options: BuildOptions) -> list[Problem]:
     if options.strict:
         problems = promote(problems)
     return sort_problems(problems)
+
+
+def prepare_to_write(options: BuildOptions, reuse: Reuse) -> Prepared:
+    """`prepare` for `build`: a dead link is a warning; a stage that fails raises its errors, and
+    the earlier stages' errors, with their warnings aside (see `SiteError.warnings`)."""
+    try:
+        return prepare(options, link_severity=WARNING, reuse=reuse)
+    except SiteError as exc:
+        raise type(exc)([p for p in exc.problems if p.severity == ERROR],
+                        [*exc.warnings, *(p for p in exc.problems if p.severity == WARNING)]) from None
 
 
 def prepare(options: BuildOptions, link_severity: Severity, reuse: Reuse | None = None) -> Prepared:
@@ -204,9 +214,11 @@ def load_site(options: BuildOptions,
     now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)
     problems += held_back(articles, options.drafts, now)
+    published, clashing = without_clashes(publishable(articles, options.drafts, now))
+    problems += clashing
     try:
         registry = load_tag_registry(config)
-        site = assemble(publishable(articles, options.drafts, now), config, registry)
+        site = assemble(published, config, registry)
     except SiteError as exc:
         raise along(exc, problems) from None
     reuse.clock.lap("model")

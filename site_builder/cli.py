@@ -34,7 +34,7 @@ def report(error: SiteError, left_out: bool = False, failed: str = BUILD_FAILED)
     errors = [p for p in error.problems if p.severity == ERROR]
     for problem in errors:
         click.echo(str(problem), err=True)
-    for line in warning_lines([p for p in error.problems if p.severity == WARNING]):
+    for line in warning_lines([*error.warnings, *(p for p in error.problems if p.severity == WARNING)]):
         click.echo(line, err=True)
     files = len({p.path for p in errors})
     if left_out:

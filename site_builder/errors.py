@@ -112,15 +112,18 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 class SiteError(Exception):
     """Base of every error the builder reports to the user without a traceback."""
 
-    def __init__(self, problems: Iterable[Problem] | str):
+    def __init__(self, problems: Iterable[Problem] | str, warnings: Iterable[Problem] = ()):
         if isinstance(problems, str):
             problems = [Problem("site", None, problems)]
         self.problems: list[Problem] = sort_problems(problems)
+        self.warnings: list[Problem] = sort_problems(warnings)
+        """Warnings found along with the problems (a failed build's): not why it failed, but part
+        of what one run reports."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem]]]:
+    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem], list[Problem]]]:
         """Pickle with the problems, so an error raised in a worker process arrives whole."""
-        return type(self), (self.problems,)
+        return type(self), (self.problems, self.warnings)
 
 
 class ConfigError(SiteError):

@@ -72,9 +72,9 @@ MARKDOWN_EXTENSIONS = frozenset({"md", "markdown", "mdown", "mkd", "mkdn", "mdwn
 def not_read(rel: str, name: str) -> Problem | None:
     """The warning for a file under content/articles/ that looks like an article but is not read as
     one (`x.fr.markdown`, `x.FR.md`, `x.fr.MD`), saying what to rename it to; None for any other."""
-    stem, dot, extension = name.rpartition(".")
-    if name.startswith(".") or not dot or not stem or extension.lower() not in MARKDOWN_EXTENSIONS:
-        return None
+    stem, _, extension = name.rpartition(".")
+    if is_article_name(name) or name.startswith(".") or not stem or extension.lower() not in MARKDOWN_EXTENSIONS:
+        return None  # (with no dot, `stem` is empty)
     base, _, suffix = stem.rpartition(".")
     if base and _language_like(suffix):
         rename = f"`{base}.{suffix.lower()}.md`"
