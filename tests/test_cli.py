@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,15 @@ def test_a_project_folder_that_does_not_exist_is_an_error_not_an_empty_site(tmp_
     checked = CliRunner().invoke(main, ["check", str(missing)])
     assert checked.exit_code == 1 and "no such project folder" in checked.output
     assert not missing.exists()
+
+
+def test_commands_that_build_nothing_do_not_say_build_failed(tmp_path: Path) -> None:
+    # (issue 19: `serve` on a busy port and `new` on an existing file ended with "Build failed")
+    make_site(tmp_path, {"content/articles/a.fr.md": article()})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = CliRunner().invoke(main, ["serve", str(tmp_path), "--port", str(busy.getsockname()[1])])
+    assert result.exit_code == 1
+    assert "cannot listen on 127.0.0.1 port" in result.output and "Not serving: 1 error." in result.output
+    assert "Build failed" not in result.output
