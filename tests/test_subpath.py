@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import article, build_site, make_site
+from tests.helpers import DEMO_SUB_PATH, article, build_site, make_site
 from tests.site_checks import is_web, parse_page, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC_BASE = "https://example.github.io/archive/"
+PUBLIC_BASE = DEMO_SUB_PATH
 MAX_FETCHES = 2000
 
 
@@ -75,9 +75,8 @@ def crawl(out: Path, serve_dir: Callable[..., str]) -> tuple[list[str], set[str]
     return broken, {u[len(local):] for u in seen}
 
 
-def test_sub_path_build_works_link_by_link(tmp_path: Path, serve_dir: Callable[..., str]) -> None:
-    out = tmp_path / "public"
-    build_site(ROOT, output=out, base_url=PUBLIC_BASE)
+def test_sub_path_build_works_link_by_link(demo_build: Callable[..., Path], serve_dir: Callable[..., str]) -> None:
+    out = demo_build(PUBLIC_BASE)
     broken, reached = crawl(out, serve_dir)
     assert broken == []
     pages = {p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*")
