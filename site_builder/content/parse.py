@@ -18,7 +18,7 @@ from site_builder import typography, urls
 from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
-from site_builder.content.markdown import MarkdownError, render_markdown
+from site_builder.content.markdown import MarkdownError, find_site_links, render_markdown
 from site_builder.errors import WARNING, ContentError, Kind, Problem, did_you_mean
 from site_builder.i18n import language_of
 from site_builder.model import CORRECTION_KINDS, Article, Correction
@@ -106,17 +106,20 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         raise ContentError(problems)
     assert lang and title and published  # guaranteed when no problem was found
     try:
-        body = render_markdown(front.body, config.raw_html, config.base_path)
+        body = render_markdown(front.body, config.raw_html)
     except MarkdownError as exc:
         raise ContentError([Problem(source.rel, front.body_line + (exc.line or 0), str(exc))]) from None
     # Set in the language's typography here, once: pages, feeds and the search index share the text.
+    body_html = typography.html(body.html, lang)
+    link_offsets, site_links = find_site_links(body_html)  # rebased under the base path when rendered
     return Article(
         source=source.rel, lang=lang, slug=slug, translation_key=key, title=typography.text(title, lang),
         date=published, updated=updated, tag_labels=tags, authors=authors,
         summary=typography.text(summary or body.first_paragraph, lang), summary_given=bool(summary), draft=draft,
-        image=image or None, image_alt=image_alt or "", body_html=typography.html(body.html, lang),
+        image=image or None, image_alt=image_alt or "", body_html=body_html,
         path=urls.article(lang, config.local(published), slug),
-        lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
+        lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=site_links,
+        link_offsets=link_offsets,
         corrections=tuple(dataclasses.replace(c, text=typography.text(c.text, lang)) for c in corrections),
         fingerprint=fingerprint,
     )

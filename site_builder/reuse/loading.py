@@ -30,7 +30,7 @@ from site_builder.model import Article
 from site_builder.options import Progress, no_progress
 from site_builder.output.state import Stat, file_stat
 from site_builder.reuse.entries import SourceRecord, pack, unpack_own
-from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, now_ns
+from site_builder.reuse.fingerprints import code_fingerprint, digest, now_ns, parse_fingerprint
 from site_builder.reuse.store import Cache
 from site_builder.reuse.workers import iterate_in_workers
 
@@ -83,7 +83,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     # A first build (nothing known, nothing stored) parses every file: the workers read them too.
     first = not known and not MEMORY.articles and (cache is None or not cache.holds_articles())
     records, fresh, unread = _read_changed(config, found.paths, known, problems, changed, read=not first)
-    context = digest(code_fingerprint(), config_fingerprint(config))
+    context = digest(code_fingerprint(), parse_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
@@ -126,7 +126,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
 
 def article_key(config: SiteConfig, rel: str, data: bytes) -> str:
     """The cache key (and `Article.fingerprint`) of the article parsed from `data` at `rel`."""
-    return _article_key(digest(code_fingerprint(), config_fingerprint(config)), rel, digest(data))
+    return _article_key(digest(code_fingerprint(), parse_fingerprint(config)), rel, digest(data))
 
 
 def _article_key(context: str, rel: str, source_digest: str) -> str:
