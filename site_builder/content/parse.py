@@ -249,7 +249,8 @@ def _correction(item: Any, position: int, tz: ZoneInfo, published: datetime | No
     errors: list[str] = []
     moment = _datetime(item, "date", tz, lambda _key, message: errors.append(message), required=True)
     text = _text(item, "text", lambda _key, message: errors.append(message), required=True)
-    kind = item.get("type", "correction")
+    kind = item.get("type")
+    kind = "correction" if is_empty(kind) else kind  # (empty means absent: the default)
     if kind not in CORRECTION_KINDS:
         errors.append(f"`type` is `{_cut(str(kind))}`: use `correction` or `clarification`")
     if moment and published and moment < published:
