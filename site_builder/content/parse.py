@@ -154,8 +154,9 @@ def no_language(rel: str, stem: str, config: SiteConfig) -> Problem:
     """The warning for a file whose name and front matter give no language: it is not an article."""
     codes = config.language_codes
     names = " or ".join(f"`{stem}.{code}.md`" for code in codes[:2])
-    return Problem(rel, None, f"is not read as an article: its name has no language suffix: rename it {names}, "
-                   f"or add `lang: {codes[0]}` to its front matter", WARNING, Kind.NOT_AN_ARTICLE)
+    return Problem(rel, None, "is not read as an article (its name has no language suffix, its front matter no "
+                   f"`lang:`): rename it {names}, or add `lang: {codes[0]}` to its front matter",
+                   WARNING, Kind.NOT_AN_ARTICLE)
 
 
 Report = Callable[[str | None, str], None]
