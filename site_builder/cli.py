@@ -14,14 +14,7 @@ from site_builder.build import BuildOptions, build, check_site
 from site_builder.errors import ERROR, NOTE, WARNING, ContentError, SiteError
 from site_builder.new import NewArticle, new_article, parse_tags
 from site_builder.preview.serve import ServeOptions, serve
-from site_builder.terminal import (
-    TerminalProgress,
-    count_line,
-    held_back_lines,
-    notes_line,
-    plural,
-    warning_lines,
-)
+from site_builder.terminal import TerminalProgress, build_lines, count_line, plural, warning_lines
 
 log = logging.getLogger("site_builder")
 
@@ -118,7 +111,7 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
     result = run(debug, lambda: build(options), before_report=progress.clear if progress else lambda: None)
     if progress:
         progress.clear()
-    for line in [*warning_lines(result.warnings), *held_back_lines(result.notes), *notes_line(result.notes)]:
+    for line in build_lines(result.warnings, result.notes):
         click.echo(line, err=True)
     click.echo(result.summary())
     if result.problems:

@@ -26,15 +26,21 @@ def by_kind(problems: Iterable[Problem]) -> str:
     return ", ".join(kind.counted(n) for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def warning_lines(warnings: Sequence[Problem], shown: int = WARNINGS_SHOWN) -> list[str]:
+def build_lines(warnings: Sequence[Problem], notes: Sequence[Problem]) -> list[str]:
+    """What a build prints before its summary: `warning_lines`, with what it held back after the
+    serious warnings, then the count of its other notes."""
+    return [*warning_lines(warnings, held_back_lines(notes)), *notes_line(notes)]
+
+
+def warning_lines(warnings: Sequence[Problem], serious_too: Sequence[str] = (),
+                  shown: int = WARNINGS_SHOWN) -> list[str]:
     """A build's warnings as it prints them: their count by kind, every serious one (dead links,
-    files not read), then the others up to `shown`, and how many more `check` lists."""
-    if not warnings:
-        return []
+    files not read), the `serious_too` lines, then the others up to `shown`, and how many more
+    `check` lists."""
     serious = [w for w in warnings if w.kind in SERIOUS]
     others = [w for w in warnings if w.kind not in SERIOUS]
-    lines = [f"{plural(len(warnings), 'warning')}: {by_kind(warnings)}."]
-    lines += [str(w) for w in serious] + [str(w) for w in others[:shown]]
+    lines = [f"{plural(len(warnings), 'warning')}: {by_kind(warnings)}."] if warnings else []
+    lines += [str(w) for w in serious] + list(serious_too) + [str(w) for w in others[:shown]]
     if len(others) > shown:
         more = len(others) - shown
         lines.append(f"… and {plural(more, 'more warning')}: `site-builder check` lists them all.")

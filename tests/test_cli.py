@@ -131,3 +131,13 @@ def test_commands_that_build_nothing_do_not_say_build_failed(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "cannot listen on 127.0.0.1 port" in result.output and "Not serving: 1 error." in result.output
     assert "Build failed" not in result.output
+
+
+def test_what_a_build_held_back_comes_after_the_serious_warnings_and_before_the_others(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/a.fr.md": article(summary="S", body="[x](/fr/nope/)"),
+                         "content/articles/c.fr.md": article("Typo", date="2052-03-01")})
+    result = CliRunner().invoke(main, ["build", str(tmp_path), "--no-search"])
+    lines = result.output.splitlines()
+    assert lines[0] == "2 warnings: 1 article without translation, 1 dead link."
+    assert "links to /fr/nope/" in lines[1] and lines[2].startswith("Held back: 1 article dated in the future")
+    assert "content/articles/c.fr.md:3: note: is dated 2052-03-01" in lines[3] and "has no translation" in lines[4]
