@@ -85,6 +85,11 @@ class Article:
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     site_links: tuple[str, ...] = ()
     """Root-relative links written in the body (`/fr/2024/11/x/`), for link checking."""
+    aliases: tuple[str, ...] = ()
+    """Old addresses of the article (`aliases:`), site-relative (`2019/05/old/`): each gets a page
+    that sends readers on to this one (`urls.alias`)."""
+    shortcodes: tuple[tuple[int, str], ...] = ()
+    """Hugo shortcodes left as text in the body: (line in the file, the shortcode as written)."""
     tags: tuple[TagLink, ...] = ()
     """Resolved tags (filled in by `assemble`)."""
     translations: tuple[Translation, ...] = ()
