@@ -42,7 +42,8 @@ def _token(name: str, page: HugoPage, moment: datetime | date, slug: str | None)
         "year": f"{moment.year:04d}", "month": f"{moment.month:02d}", "day": f"{moment.day:02d}",
         "monthname": moment.strftime("%B").lower(), "section": page.section, "sections": page.path.rpartition("/")[0],
         "title": urlize(title), "slug": urlize(slug or title), "filename": page.name, "contentbasename": page.name,
-        "slugorfilename": urlize(slug) if slug else page.name, "slugorcontentbasename": urlize(slug) if slug else page.name,
+        "slugorfilename": urlize(slug) if slug else page.name,
+        "slugorcontentbasename": urlize(slug) if slug else page.name,
     }
     return values.get(name.lower(), f":{name}")
 

@@ -80,15 +80,18 @@ def convert_body(body: str, lang: str, resolve: Resolve) -> Converted:
         line = body.count("\n", 0, match.start())
         replacement, end = None, match.end()
         if match.group("comment"):
-            result.left.append((line, f"`{_shown(match)}` (Hugo's way of writing a shortcode as text) was left as it is"))
+            result.left.append((line, f"`{_shown(match)}` (Hugo's way of writing a shortcode as text) "
+                                "was left as it is"))
             continue
         if match.group("closing"):
             if name != "highlight":
                 continue
         elif name == "highlight":
-            closing = next((m for m in matches[index + 1:] if m.group("closing") and m.group("name") == "highlight"), None)
+            closing = next((m for m in matches[index + 1:]
+                            if m.group("closing") and m.group("name") == "highlight"), None)
             if closing is not None:
-                replacement, end = _highlight(params(match.group("params")), body[match.end():closing.start()]), closing.end()
+                code = body[match.end():closing.start()]
+                replacement, end = _highlight(params(match.group("params")), code), closing.end()
         else:
             replacement = _single(name, params(match.group("params")), lang, resolve, result)
             if replacement is not None and name == "figure":

@@ -97,10 +97,12 @@ def write_site_toml(project: Path, hugo: HugoConfig) -> bool:
         return False
     languages = [lang for lang in hugo.languages if lang.code in SUPPORTED_LANGUAGES]
     if not languages:
+        found = ", ".join(lang.code for lang in hugo.languages)
         raise ConfigError([Problem(hugo.files[0] if hugo.files else str(hugo.root), None,
-                                   f"the site's languages ({', '.join(l.code for l in hugo.languages)}) are none of "
-                                   f"those site-builder has interface strings for ({', '.join(SUPPORTED_LANGUAGES)})")])
-    default = hugo.default_language if any(l.code == hugo.default_language for l in languages) else languages[0].code
+                                   f"the site's languages ({found}) are none of those site-builder has "
+                                   f"interface strings for ({', '.join(SUPPORTED_LANGUAGES)})")])
+    codes = [lang.code for lang in languages]
+    default = hugo.default_language if hugo.default_language in codes else codes[0]
     lines = [f"# Written by `site-builder import hugo` from {', '.join(hugo.files) or 'the defaults'}: every key is",
              "# documented in README.md (\"Site configuration\").",
              f"default_language = {json.dumps(default)}"]

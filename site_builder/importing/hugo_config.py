@@ -81,26 +81,31 @@ def read_hugo_config(root: Path) -> HugoConfig:
     return _config(root, tuple(files), data)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _config(root: Path, files: tuple[str, ...], data: dict[str, Any]) -> HugoConfig:
     content_dir = str(data.get("contentdir") or "content")
-    languages_data = data.get("languages") if isinstance(data.get("languages"), dict) else {}
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    languages_data = _mapping(data.get("languages"))
+    params = _mapping(data.get("params"))
     fallback = str(data.get("languagecode") or "en")[:2].lower()
     default = str(data.get("defaultcontentlanguage") or (fallback if not languages_data else "en")).lower()
     languages = []
     for code, raw in (languages_data or {default: {}}).items():
-        raw = raw if isinstance(raw, dict) else {}
-        own = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+        raw = _mapping(raw)
+        own = _mapping(raw.get("params"))
+        weight = raw.get("weight")
         language_code = str(raw.get("languagecode") or (data.get("languagecode") if code == default else "") or "")
         languages.append(HugoLanguage(
             code=str(code).lower(), content_dir=str(raw.get("contentdir") or content_dir).strip("/"),
             title=str(raw.get("title") or data.get("title") or ""),
             description=str(own.get("description") or (params.get("description") if code == default else "") or ""),
             locale=language_code.replace("-", "_") if len(language_code) == 5 else "",
-            weight=raw.get("weight") if isinstance(raw.get("weight"), int) else 0))
+            weight=weight if isinstance(weight, int) else 0))
     languages.sort(key=lambda lang: (lang.weight, lang.code))
-    permalinks = data.get("permalinks") if isinstance(data.get("permalinks"), dict) else {}
-    page_links = permalinks.get("page") if isinstance(permalinks.get("page"), dict) else permalinks
+    permalinks = _mapping(data.get("permalinks"))
+    page_links = _mapping(permalinks.get("page")) or permalinks
     return HugoConfig(
         root=root, files=files, base_url=str(data.get("baseurl") or ""), title=str(data.get("title") or ""),
         default_language=default, in_subdir=bool(data.get("defaultcontentlanguageinsubdir")),

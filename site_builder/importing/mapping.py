@@ -193,8 +193,8 @@ def _names(value: Any) -> list[str]:
 def _image(raw: dict[str, Any]) -> str:
     images = raw.get("images")
     first = images[0] if isinstance(images, list) and images else images if isinstance(images, str) else None
-    image = first if isinstance(first, str) else raw.get("image") if isinstance(raw.get("image"), str) else ""
-    return image.strip()
+    image = first if isinstance(first, str) else raw.get("image")
+    return image.strip() if isinstance(image, str) else ""
 
 
 def _plain(value: Any) -> Any:
