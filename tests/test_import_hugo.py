@@ -191,3 +191,19 @@ def dead_links(out: Path, base: str) -> list[str]:
             if target is not None and not target.is_file() and not (target / "index.html").is_file():
                 dead.append(f"{file.relative_to(out)}: {ref.url}")
     return dead
+
+
+def test_redirect_pages_are_not_searched_nor_in_feeds(imported: tuple[Path, ImportReport, ImportReport],
+                                                     tmp_path: Path) -> None:
+    from tests.helpers import fragments
+    project = tmp_path / "project"
+    shutil.copytree(imported[0], project)
+    out = tmp_path / "public"
+    build_site(project, output=out)
+    # `/en/2024/04/a-journey-to-ukraine/` (Hugo's address of the trip) is where article pages are
+    assert (out / "en/2024/04/a-journey-to-ukraine/index.html").is_file()
+    assert sorted(fragments(out / "pagefind" / "en")) == [
+        "/en/2024/03/brussels-summit/", "/en/2024/04/voyage/", "/en/2024/05/video/", "/en/2024/06/election/",
+        "/en/2024/07/budget/"]
+    feeds = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.xml"))
+    assert "a-journey-to-ukraine" not in feeds and "old-summit" not in feeds
