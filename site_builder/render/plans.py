@@ -163,9 +163,11 @@ def redirect_pages(cfg: SiteConfig, article: Article) -> Iterator[Page]:
     the sitemap, the feeds and the search index (it has no `data-pagefind-body`)."""
     view = RedirectView(urls.href(cfg, article.path), urls.absolute(cfg, article.path), article.title)
     for path in article.aliases:
-        chrome = make_chrome(cfg, article.lang, path, i18n.t(article.lang, "moved_title"), "", {}, meta=())
-        # The article's own address is the canonical one: what a crawler keeps of the old address.
-        chrome = replace(chrome, canonical=view.canonical)
+        # The language switch leads to the article's versions; the article's own address is the
+        # canonical one (what a crawler keeps of the old address), and the page has no alternates.
+        chrome = make_chrome(cfg, article.lang, path, i18n.t(article.lang, "moved_title"), "",
+                             article_versions(article), meta=())
+        chrome = replace(chrome, canonical=view.canonical, alternates=())
         yield Page("redirect.html", path, article.source, chrome, view, in_sitemap=False)
 
 
