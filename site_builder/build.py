@@ -66,6 +66,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         written = write(outputs, state, [lang for lang, n in articles.items() if n], options, reuse)
         if manifest is not None:
             published.save_manifest(config.root, manifest)  # (before `remember`: its bytes are an input)
+            warnings = published.relocated(warnings, manifest)  # lines of the file as it is now
         result = BuildResult(
             output=options.output_dir, articles=articles, pages=sum(1 for o in outputs if o.path.endswith(".html")),
             files=len(outputs), seconds=time.perf_counter() - started, warnings=tuple(warnings),

@@ -10,6 +10,7 @@ pages (homes, topics, years) come and go with the articles and are not."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -104,6 +105,14 @@ def manifest_text(manifest: Manifest | None, site: Site) -> str:
     entries.update(published(site))
     body = "".join(f"{address} {source}".rstrip() + "\n" for address, source in sorted(entries.items()))
     return HEADER + body
+
+
+def relocated(problems: list[Problem], text: str) -> list[Problem]:
+    """`problems`, those about the manifest on the line of their address in `text` (the manifest as
+    the build rewrote it: an address published for the first time may sort before theirs)."""
+    lines = {line.partition(" ")[0]: number for number, line in enumerate(text.splitlines(), start=1)}
+    return [dataclasses.replace(p, line=lines.get(p.message.partition(" ")[0], p.line))
+            if p.path == MANIFEST_FILE else p for p in problems]
 
 
 def save_manifest(project: Path, text: str) -> bool:
