@@ -207,3 +207,27 @@ def test_redirect_pages_are_not_searched_nor_in_feeds(imported: tuple[Path, Impo
         "/en/2024/07/budget/"]
     feeds = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.xml"))
     assert "a-journey-to-ukraine" not in feeds and "old-summit" not in feeds
+
+
+def test_shortcodes_named_positional_and_closing() -> None:
+    from site_builder.importing.convert import convert_body, params
+    assert params('src="a b.jpg" alt=`x "y"` 42 last') == {"src": "a b.jpg", "alt": 'x "y"', 0: "42", 1: "last"}
+    body = ('{{< figure src="a.jpg" caption="a > b" >}}\n\n{{% youtube id="abc" %}}\n\n'
+            '{{< highlight go >}}\nx := "{{< y >}}"\n{{< /highlight >}}\n\n`{{< figure src="no" >}}`\n\n'
+            '{{< details summary="x" >}}\ntext\n{{< /details >}}\n\n{{< ref "missing" >}}\n')
+    done = convert_body(body, "fr", lambda target, lang: None)
+    assert dict(done.converted) == {"figure": 1, "youtube": 1, "highlight": 1}
+    assert "<figcaption>a &gt; b</figcaption>" in done.body and "![a > b](<a.jpg>)" not in done.body
+    assert "[Vidéo YouTube](https://www.youtube.com/watch?v=abc)" in done.body
+    assert '```go\nx := "{{< y >}}"\n```' in done.body
+    assert '`{{< figure src="no" >}}`' in done.body  # in code: left alone, and not listed
+    assert done.left == [(10, 'the shortcode `{{< details summary="x" >}}` was left as it is: convert it by hand'),
+                         (14, 'the shortcode `{{< ref "missing" >}}` names no imported article: link it by hand')]
+
+
+def test_a_site_in_no_language_of_ours_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "hugo"
+    (source / "content").mkdir(parents=True)
+    (source / "hugo.toml").write_text('defaultContentLanguage = "de"\n[languages.de]\ntitle = "Blog"\n')
+    with pytest.raises(ConfigError, match=r"the site's languages \(de\) are none of those site-builder has"):
+        import_hugo(ImportRequest(source, tmp_path / "project"))

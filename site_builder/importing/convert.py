@@ -97,7 +97,9 @@ def convert_body(body: str, lang: str, resolve: Resolve) -> Converted:
             if replacement is not None and name == "figure":
                 replacement = _as_block(body, match.start(), end, replacement)
         if replacement is None:
-            result.left.append((line, f"the shortcode `{_shown(match)}` was left as it is: convert it by hand"))
+            why = ("names no imported article: link it by hand" if name in ("ref", "relref") and
+                   not match.group("closing") else "was left as it is: convert it by hand")
+            result.left.append((line, f"the shortcode `{_shown(match)}` {why}"))
             continue
         parts += [body[done:match.start()], replacement]
         done = skip_until = end

@@ -101,7 +101,7 @@ def _config(root: Path, files: tuple[str, ...], data: dict[str, Any]) -> HugoCon
             code=str(code).lower(), content_dir=str(raw.get("contentdir") or content_dir).strip("/"),
             title=str(raw.get("title") or data.get("title") or ""),
             description=str(own.get("description") or (params.get("description") if code == default else "") or ""),
-            locale=language_code.replace("-", "_") if len(language_code) == 5 else "",
+            locale=f"{language_code[:2].lower()}_{language_code[3:].upper()}" if len(language_code) == 5 else "",
             weight=weight if isinstance(weight, int) else 0))
     languages.sort(key=lambda lang: (lang.weight, lang.code))
     permalinks = _mapping(data.get("permalinks"))
