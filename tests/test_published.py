@@ -113,3 +113,17 @@ def test_a_shortcode_left_in_a_body_is_a_warning_with_its_line(tmp_path: Path) -
         "Markdown or HTML (`site-builder import hugo` converts the common ones), or put it in `code` if it is "
         "meant to be shown",
     ]
+
+
+def test_a_manifest_that_cannot_be_written_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from site_builder.errors import BuildError
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    root = project(tmp_path)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(BuildError, match=r"published.txt: cannot be written \(Permission denied\): the site was built"):
+        build_site(root, search=False)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.errors import WARNING, ConfigError, Problem
+from site_builder.errors import WARNING, BuildError, ConfigError, Problem
 from site_builder.model import Site
 
 log = logging.getLogger(__name__)
@@ -124,13 +124,23 @@ def save_manifest(project: Path, text: str) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    handle, temporary = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", dir=project)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", dir=project)
+    except OSError as exc:
+        raise BuildError([_unwritable(exc)]) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BuildError([_unwritable(exc)]) from exc
         raise
     log.debug("wrote %s", path)
     return True
+
+
+def _unwritable(exc: OSError) -> Problem:
+    return Problem(MANIFEST_FILE, None, f"cannot be written ({exc.strerror or exc}): the site was built, but the "
+                   "addresses it published are not recorded; make the project folder writable and build again")
