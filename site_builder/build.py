@@ -25,6 +25,8 @@ from site_builder.render.pages import other_files
 from site_builder.reuse import last_build, loading, pages
 from site_builder.reuse.layer import Chain, Reuse, Snapshot
 from site_builder.reuse.workers import release_free_memory
+from site_builder.site import published
+from site_builder.site.aliases import check_aliases
 from site_builder.site.assemble import assemble, publishable, without_clashes
 from site_builder.site.check import check_outputs, held_back, promote, review, site_paths
 from site_builder.site.tags import TagRegistry, load_tag_registry
@@ -52,6 +54,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         made = prepare_to_write(options, reuse)  # load … check
         left_out, warnings, notes = errors_and_warnings(made.problems, options)
         config, outputs, articles = made.site.config, made.outputs, made.site_counts()
+        manifest = manifest_after(options, chain, made.site, left_out)
         if options.search and chain is None:
             # Pagefind takes some 840 MB to index 5,000 articles: the model and the views, no longer
             # needed, are let go before it runs (a new process's build will not use them again).
@@ -61,6 +64,9 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         if chain is not None:
             chain.before_write()
         written = write(outputs, state, [lang for lang, n in articles.items() if n], options, reuse)
+        if manifest is not None:
+            published.save_manifest(config.root, manifest)  # (before `remember`: its bytes are an input)
+            warnings = published.relocated(warnings, manifest)  # lines of the file as it is now
         result = BuildResult(
             output=options.output_dir, articles=articles, pages=sum(1 for o in outputs if o.path.endswith(".html")),
             files=len(outputs), seconds=time.perf_counter() - started, warnings=tuple(warnings), notes=tuple(notes),
@@ -85,6 +91,14 @@ def still_standing(last: BuildResult, options: BuildOptions) -> BuildResult:
     if options.strict and last.warnings:
         raise ContentError(promote(last.warnings))
     return last
+
+
+def manifest_after(options: BuildOptions, chain: Chain | None, site: Site, left_out: list[Problem]) -> str | None:
+    """The text of `published.txt` after this build, or None when this build does not record what it
+    publishes: a preview (`serve`), drafts or future articles shown, articles left out."""
+    if chain is not None or options.drafts or options.future or left_out:
+        return None
+    return published.manifest_text(published.read_manifest(site.config.root), site)
 
 
 def errors_and_warnings(problems: Sequence[Problem],
@@ -188,6 +202,8 @@ def check_stages(options: BuildOptions, link_severity: Severity, reuse: Reuse, s
     outputs = reuse.render(env, context, planned, meanwhile=the_rest)
     (others, paths, found_problems), = reviewed
     outputs += others
+    found_problems += published.vanished(published.read_manifest(site.config.root), site)
+    check_aliases(site.articles, outputs)
     check_outputs(outputs)
     pagefind.check_outputs(outputs, indexed=options.search)
     return Prepared(site, registry, env, context, outputs, paths, [*left_out, *found_problems], found)
@@ -214,11 +230,11 @@ def load_site(options: BuildOptions,
     now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)
     problems += held_back(articles, options.drafts, now)
-    published, clashing = without_clashes(publishable(articles, options.drafts, now))
+    kept, clashing = without_clashes(publishable(articles, options.drafts, now))
     problems += clashing
     try:
         registry = load_tag_registry(config)
-        site = assemble(published, config, registry)
+        site = assemble(kept, config, registry)
     except SiteError as exc:
         raise along(exc, problems) from None
     reuse.clock.lap("model")

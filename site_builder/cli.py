@@ -12,6 +12,7 @@ import click
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
 from site_builder.errors import ERROR, NOTE, WARNING, ContentError, SiteError
+from site_builder.importing.hugo import ImportRequest, import_hugo
 from site_builder.new import NewArticle, new_article, parse_tags
 from site_builder.preview.serve import ServeOptions, serve
 from site_builder.terminal import TerminalProgress, build_lines, count_line, plural, warning_lines
@@ -144,6 +145,23 @@ def new_command(title: str, project: Path, lang: str, tags: str, translation_of:
     """Create content/articles/YYYY/MM/<slug>.<lang>.md in PROJECT and print its path."""
     request = NewArticle(project=project, title=title, lang=lang, tags=parse_tags(tags), translation_of=translation_of)
     click.echo(run(debug, lambda: new_article(request), failed="No article created"))
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Bring a site made with another tool into a project."""
+
+
+@import_group.command(name="hugo")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@PROJECT
+@click.option("--merge", is_flag=True, help="Add to a project that has articles already (never overwriting a file).")
+@DEBUG
+def import_hugo_command(source: Path, project: Path, merge: bool, debug: bool) -> None:
+    """Write the articles, static files and old addresses of the Hugo site SOURCE into PROJECT."""
+    report = run(debug, lambda: import_hugo(ImportRequest(source=source, project=project, merge=merge)),
+                 failed="Import failed")
+    click.echo(report.text())
 
 
 @main.command(name="check")

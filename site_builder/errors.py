@@ -30,8 +30,10 @@ class Kind(StrEnum):
 
     OTHER = "problem of another kind"
     DEAD_LINK = "dead link"
+    ADDRESS_GONE = "published address gone"
     NOT_AN_ARTICLE = "file not read as an article"
     NOT_COPIED = "file not copied"
+    SHORTCODE = "shortcode left as text"
     NO_TRANSLATION = "article without translation"
     UNREGISTERED_TAG = "tag not in tags.toml"
     STALE = "translation that may be stale"
@@ -44,13 +46,15 @@ class Kind(StrEnum):
         if number == 1:
             return f"1 {self.value}"
         first, _, rest = self.value.partition(" ")
-        plural = {"dead link": "dead links"}.get(self.value) or f"{first}s {rest}"
+        plural = PLURALS.get(self.value) or f"{first}s {rest}"
         return f"{number:,} {plural.rstrip()}"
 
 
-SERIOUS = frozenset({Kind.DEAD_LINK, Kind.NOT_AN_ARTICLE})
-"""Warnings a build always prints whole: a reader meets a dead link, and a file not read is an
-article missing from the site."""
+PLURALS = {"dead link": "dead links", "published address gone": "published addresses gone"}
+"""The plurals that are not the first word's with an `s`."""
+SERIOUS = frozenset({Kind.DEAD_LINK, Kind.ADDRESS_GONE, Kind.NOT_AN_ARTICLE})
+"""Warnings a build always prints whole: a reader meets a dead link (on the site, or from elsewhere
+to an address it no longer publishes), and a file not read is an article missing from the site."""
 HELD_BACK = frozenset({Kind.DRAFT, Kind.FUTURE})
 
 

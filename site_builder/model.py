@@ -89,6 +89,11 @@ class Article:
     link_offsets: tuple[int, ...] = field(default=(), hash=False)
     """Where in `body_html` each of them starts (its `/`): `urls.under_base` puts them under the
     site's base path when a page is rendered."""
+    aliases: tuple[str, ...] = ()
+    """Old addresses of the article (`aliases:`), site-relative (`2019/05/old/`): each gets a page
+    that sends readers on to this one (`urls.alias`)."""
+    shortcodes: tuple[tuple[int, str], ...] = ()
+    """Hugo shortcodes left as text in the body: (line in the file, the shortcode as written)."""
     tags: tuple[TagLink, ...] = ()
     """Resolved tags (filled in by `assemble`)."""
     translations: tuple[Translation, ...] = ()

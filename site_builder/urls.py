@@ -150,6 +150,33 @@ def absolute_resource(config: SiteConfig, ref: str, page: str) -> str:
     return urljoin(absolute(config, page), resource(config, ref))
 
 
+def alias(ref: str) -> str:
+    """The site-relative path of an old address given in `aliases:` (a root path, as Hugo writes
+    it): `/old.html` stays a file; any other (`/2019/05/old/`, `/2019/05/old`) is a folder, served by
+    its `index.html`, as Hugo writes its aliases. Under a base path, the address is below it."""
+    path = ref.lstrip("/")
+    return path if path == "" or path.endswith((".html", ".htm", "/")) else path + "/"
+
+
+ALIAS_REFUSED = frozenset(" ?#%\\\"<>")
+"""What an alias may not hold: a query or a fragment (no file serves them), a percent-escape (the
+characters are written as they are), a backslash, quotes and angle brackets."""
+
+
+def alias_problem(ref: str) -> str | None:
+    """Why `ref` cannot be an old address of an article (None when it can)."""
+    if not ref.startswith("/") or ref.startswith("//"):
+        return "is not a path from the site's root: write it as Hugo does, starting with `/` (`/2019/05/old-slug/`)"
+    refused = sorted({char for char in ref if char in ALIAS_REFUSED or not char.isprintable()})
+    if refused:
+        return (f"holds {', '.join(repr(char) for char in refused)}: give the path alone, its characters "
+                "as they are (no `?query`, `#fragment` or `%` escapes)")
+    path = alias(ref)
+    if path == "" or not is_safe_output_path(output_file(path)) or "//" in ref:
+        return "is not a page's address: give a path such as `/2019/05/old-slug/` or `/old.html`, without `..` or `//`"
+    return None
+
+
 def output_file(path: str) -> str:
     """File that serves `path`: directories get `index.html`."""
     return path + "index.html" if path == "" or path.endswith("/") else path

@@ -64,11 +64,13 @@ def test_failed_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
     make_site(tmp_path, {A: article("Bon")})
     build_site(tmp_path)
     before = tree_digest(tmp_path / "public")
+    published = (tmp_path / "published.txt").read_bytes()  # what the good build published
     make_site(tmp_path, {"content/articles/b.fr.md": "---\ntitle: [\n---\n"})
     with pytest.raises(SiteError):
         build_site(tmp_path)
     assert tree_digest(tmp_path / "public") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site-builder-cache", "content", "public"]
+    assert (tmp_path / "published.txt").read_bytes() == published
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site-builder-cache", "content", "public", "published.txt"]
 
 
 def test_unknown_config_key_is_named(tmp_path: Path) -> None:

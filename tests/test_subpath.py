@@ -54,7 +54,10 @@ def crawl(out: Path, serve_dir: Callable[..., str]) -> tuple[list[str], set[str]
     def localize(url: str) -> str:
         return local + url[len(PUBLIC_BASE):] if url.startswith(PUBLIC_BASE) else url
 
-    queue = deque([local, local + "robots.txt"])
+    # An old address's page (an alias, `noindex`) is where old links arrive, not linked to: it is
+    # a start of the crawl, so that where it sends readers is checked too.
+    moved = [local + "2023/07/canicule-vigilance-rouge/"]
+    queue = deque([local, local + "robots.txt", *moved])
     seen: set[str] = set(queue)
     broken: list[str] = []
     while queue and len(seen) < MAX_FETCHES:

@@ -19,6 +19,7 @@ from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
 from site_builder.content.markdown import MarkdownError, find_site_links, render_markdown
+from site_builder.content.shortcodes import shortcodes_left
 from site_builder.errors import WARNING, ContentError, Kind, Problem, did_you_mean
 from site_builder.i18n import language_of
 from site_builder.model import CORRECTION_KINDS, Article, Correction
@@ -26,7 +27,7 @@ from site_builder.slugs import make_slug
 
 KNOWN_KEYS = frozenset({
     "title", "date", "updated", "tags", "summary", "author", "draft", "slug", "translation_key",
-    "extra", "lang", "image", "image_alt", "corrections",
+    "extra", "lang", "image", "image_alt", "corrections", "aliases",
 })
 REQUIRED_KEYS = frozenset({"title", "date"})
 """The keys an article cannot do without: empty, they are reported; any other empty key is absent."""
@@ -98,6 +99,8 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
     key = _text(fields, "translation_key", problem, required=False) or stem
     image = _image(fields, problem)
     image_alt = _text(fields, "image_alt", problem, required=False)
+    aliases = _aliases(fields, front.item_lines.get("aliases", ()), problem,
+                       lambda line, message: problems.append(Problem(source.rel, line, message)))
     extra = fields.get("extra", {})
     if not isinstance(extra, dict):
         problem("extra", "`extra` must be a mapping of `key: value` lines")
@@ -119,7 +122,7 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         image=image or None, image_alt=image_alt or "", body_html=body_html,
         path=urls.article(lang, config.local(published), slug),
         lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=site_links,
-        link_offsets=link_offsets,
+        link_offsets=link_offsets, aliases=aliases, shortcodes=shortcodes_left(front.body, front.body_line),
         corrections=tuple(dataclasses.replace(c, text=typography.text(c.text, lang)) for c in corrections),
         fingerprint=fingerprint,
     )
@@ -305,6 +308,30 @@ def _authors(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
                 "`author: Claire Martin` or `author: [Claire Martin, Yanis Benali]`")
         return ()
     return tuple(unicodedata.normalize("NFC", a.strip()) for a in items)
+
+
+def _aliases(fields: dict[str, Any], item_lines: tuple[int, ...], problem: Report,
+             report_at: Callable[[int | None, str], None]) -> tuple[str, ...]:
+    """`aliases:`, the article's old addresses (root paths), as site-relative paths (`urls.alias`)."""
+    value = fields.get("aliases")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("aliases", f"`aliases` must be a list of old addresses, e.g. `aliases: [{_cut(str(value))}]`, "
+                f"not `{_shown(value)}`")
+        return ()
+    found: dict[str, None] = {}
+    for index, item in enumerate(value):
+        line = item_lines[index] if index < len(item_lines) else None
+        if not isinstance(item, str) or not item.strip():
+            report_at(line, f"every alias must be a path such as `/2019/05/old-slug/`; `{_shown(item)}` is not")
+            continue
+        why = urls.alias_problem(item.strip())
+        if why:
+            report_at(line, f"the alias `{_cut(item.strip())}` {why}")
+            continue
+        found.setdefault(urls.alias(unicodedata.normalize("NFC", item.strip())), None)
+    return tuple(found)
 
 
 def _bool(fields: dict[str, Any], key: str, problem: Report) -> bool:

@@ -46,7 +46,7 @@ from site_builder.site.check import promote, review
 
 log = logging.getLogger(__name__)
 
-BODY_FIELDS = frozenset({"body_html", "site_links", "link_offsets", "fingerprint", "lines"})
+BODY_FIELDS = frozenset({"body_html", "site_links", "link_offsets", "fingerprint", "lines", "shortcodes"})
 """What an edit may change for its article to sort, link and group as before: what its own page and
 the feeds show of it (its body; `lines` only places warnings). Its summary may change too when it
 is taken from the body (no `summary:`): the lists that show its card are then rendered again."""

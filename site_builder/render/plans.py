@@ -28,6 +28,7 @@ from site_builder.render.views import (
     NotFoundView,
     Page,
     Pagination,
+    RedirectView,
     RootView,
     SearchView,
     TagCount,
@@ -118,6 +119,7 @@ def pages(site: Site) -> Iterator[AnyPage]:
         yield from home_pages(cfg, lang, articles)
         for article in articles:
             yield article_page(cfg, article, labels)
+            yield from redirect_pages(cfg, article)
         yield tags_index_page(cfg, lang, site.tags[lang])
         for tag_page in site.tags[lang]:
             yield from tag_pages(cfg, tag_page)
@@ -154,6 +156,19 @@ OwnLabels = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 @memo.memoized(maxsize=MEMO_SIZE)
 def _article_plan(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> ArticlePage:
     return ArticlePage("article.html", article.path, article.source, article.modified, cfg, (article, own_labels))
+
+
+def redirect_pages(cfg: SiteConfig, article: Article) -> Iterator[Page]:
+    """A page at each of the article's old addresses (`aliases:`), sending readers on to it: out of
+    the sitemap, the feeds and the search index (it has no `data-pagefind-body`)."""
+    view = RedirectView(urls.href(cfg, article.path), urls.absolute(cfg, article.path), article.title)
+    for path in article.aliases:
+        # The language switch leads to the article's versions; the article's own address is the
+        # canonical one (what a crawler keeps of the old address), and the page has no alternates.
+        chrome = make_chrome(cfg, article.lang, path, i18n.t(article.lang, "moved_title"), "",
+                             article_versions(article), meta=())
+        chrome = replace(chrome, canonical=view.canonical, alternates=())
+        yield Page("redirect.html", path, article.source, chrome, view, in_sitemap=False)
 
 
 def article_versions(article: Article) -> dict[str, str]:

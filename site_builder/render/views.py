@@ -248,8 +248,19 @@ class NotFoundView:
     languages: tuple[Link, ...]
 
 
+@dataclass(frozen=True)
+class RedirectView:
+    """An article's old address (`aliases:`): a page that sends readers and crawlers on to it."""
+
+    href: str
+    """The article's page, under the base path (the refresh and the visible link)."""
+    canonical: str
+    """The article's absolute URL (`rel=canonical`)."""
+    title: str
+
+
 ViewBody = (ArticleView | ListView | TagsView | YearView | ArchivesView | CorrectionsView | SearchView
-            | FeedsView | RootView | NotFoundView)
+            | FeedsView | RootView | NotFoundView | RedirectView)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 same output folder, and that folder is exactly as the last build left it, the last result stands.
 
 What a build depends on, and so what is fingerprinted: the package's code, the build's options,
-site.toml, content/tags.toml, the templates, the theme's assets and the project's static files, and
+site.toml, content/tags.toml, published.txt, the templates, the theme's assets and the project's static files, and
 every article file (by its stat, trusted only as `cache.SourceRecord.still_valid` allows). The
 clock matters too: an article dated in the future appears once its date has passed, so the record
 keeps the earliest such date (the horizon) and is not used from then on."""
@@ -24,6 +24,7 @@ from site_builder.render.pages import THEME_DIR
 from site_builder.reuse.entries import SourceRecord
 from site_builder.reuse.fingerprints import code_fingerprint, digest, folder_fingerprint
 from site_builder.reuse.store import Cache
+from site_builder.site.published import MANIFEST_FILE
 from site_builder.site.tags import REGISTRY_FILE
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def inputs_fingerprint(options: object, project: Path, config_digest: str,
               if f.name not in IGNORED_OPTIONS]
     registry = project / REGISTRY_FILE
     parts.append(registry.read_bytes() if registry.is_file() else b"-")
+    manifest = project / MANIFEST_FILE  # (as the last build left it: it writes the file before this is taken)
+    parts.append(manifest.read_bytes() if manifest.is_file() else b"-")
     parts.append(folder_fingerprint((project, "templates"), (THEME_DIR.parent, THEME_DIR.name)))  # small: by content
     parts += [f"{rel} {stat}" for rel, stat in tree_stats(project / "static")]  # maybe large: by stat
     if not stat_sources:

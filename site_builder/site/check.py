@@ -39,6 +39,7 @@ def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severi
         *unregistered_tags(articles, registry),
         *stale_translations(site, only),
         *missing_summaries(articles),
+        *leftover_shortcodes(articles),
     ]
     return sort_problems(found)
 
@@ -133,6 +134,15 @@ def missing_summaries(articles: Iterable[Article]) -> Iterator[Problem]:
             yield warning(article, None, Kind.NO_SUMMARY, "has no `summary`: lists and search show its first "
                           "paragraph; add `summary: \"…\"` (one or two sentences) to the front matter",
                           severity=NOTE)
+
+
+def leftover_shortcodes(articles: Iterable[Article]) -> Iterator[Problem]:
+    """Hugo shortcodes left in a body (outside code): the page would show them as text."""
+    for article in articles:
+        for line, text in article.shortcodes:
+            yield Problem(article.source, line, f"the Hugo shortcode `{text}` is published as text: write it "
+                          "as Markdown or HTML (`site-builder import hugo` converts the common ones), or put "
+                          "it in `code` if it is meant to be shown", severity=WARNING, kind=Kind.SHORTCODE)
 
 
 def held_back(articles: Iterable[Article], drafts: bool, now: datetime | None) -> list[Problem]:

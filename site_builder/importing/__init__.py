@@ -1,0 +1,1 @@
+"""Bringing another tool's site in: `site-builder import hugo` (see `importing.hugo`)."""
