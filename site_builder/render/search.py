@@ -167,7 +167,6 @@ def page_settings(cfg: SiteConfig, lang: str, bundles: dict[str, str], site: Sit
                                 "title": translation_title_filter(code)} for code in codes},
         "languageNames": {code: i18n.t(lang, f"search_language_{code}") for code in codes},
         "versionLabels": {code: i18n.t(lang, f"search_version_{code}") for code in codes},
-        "otherLanguageLinks": {code: i18n.t(lang, f"search_also_{code}") for code in codes if code != lang},
         "topics": topics(cfg, site, lang),
         "years": years(site, lang),
         "topicsHref": urls.href(cfg, urls.tags_index(lang)),
