@@ -269,6 +269,7 @@ async function run(state, { scrollTo = null } = {}) {
   const listing = !state.term && (state.tag || state.year);
   showTopic(state.term);
   if (!state.term && !listing) {
+    list.setAttribute("aria-busy", "false");
     status.textContent = "";
     list.replaceChildren();
     showPages(state, 0);
@@ -276,6 +277,7 @@ async function run(state, { scrollTo = null } = {}) {
     return;
   }
   const topic = topicBySlug(state.tag);
+  list.setAttribute("aria-busy", "true");
   let found;
   try {
     found = await find({
@@ -287,6 +289,7 @@ async function run(state, { scrollTo = null } = {}) {
     throw error;
   }
   if (number !== searches) return; // a later search has begun
+  list.setAttribute("aria-busy", "false");
   const q = state.term;
   status.textContent = found.total === 0 && state.term
     ? say("search_none", { q })
@@ -336,9 +339,14 @@ function onPage(event) {
 }
 
 let saving = null;
+function saveScroll() {
+  clearTimeout(saving);
+  history.replaceState({ ...(history.state ?? {}), scrollY: window.scrollY }, "", location.href);
+}
+
 function onScroll() {
   clearTimeout(saving);
-  saving = setTimeout(() => history.replaceState({ ...(history.state ?? {}), scrollY: window.scrollY }, "", location.href), 150);
+  saving = setTimeout(saveScroll, 150);
 }
 
 function start() {
@@ -366,6 +374,8 @@ function start() {
   }
   pages.addEventListener("click", onPage);
   window.addEventListener("scroll", onScroll, { passive: true });
+  window.addEventListener("pagehide", saveScroll);
+  list.addEventListener("click", saveScroll, { capture: true }); // before leaving for a result
   window.addEventListener("popstate", (event) => {
     const state = readAddress();
     showInForm(state);
