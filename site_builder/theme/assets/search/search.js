@@ -150,7 +150,9 @@ function excerpt(data) {
 }
 
 function sectionsOf(data) {
-  return (data.sub_results ?? []).filter((sub) => sub.url.includes("#") && sub.title && sub.title !== data.meta.title).slice(0, 3);
+  return (data.sub_results ?? [])
+    .filter((sub) => sub.url.includes("#") && sub.title && sub.title !== data.meta.title && sub.locations?.length)
+    .slice(0, 3);
 }
 
 function renderResult(data) {
