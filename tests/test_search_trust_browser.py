@@ -161,7 +161,8 @@ def test_excerpts_come_from_the_text_not_the_headline_or_byline(page: Page, site
 @pytest.mark.parametrize("typed", ["Volcans", "volcanoes", "VOLCANOES", "economie", "ÉCONOMIE"])
 def test_a_topics_name_in_either_language_suggests_the_topic(page: Page, site: str, typed: str) -> None:
     searched(page, site, f"q={typed}")
-    label, count = ("Volcans", "1 article") if typed.lower().startswith("volcan") else ("Économie", f"{BUDGETS + 3} articles")
+    volcanoes = typed.lower().startswith("volcan")
+    label, count = ("Volcans", "1 article") if volcanoes else ("Économie", f"{BUDGETS + 3} articles")
     suggestion = page.locator("[data-search-topic] a")
     expect(suggestion).to_have_text(i18n.t("fr", "search_topic_suggestion", label=label, count=count))
     assert i18n.t("fr", "search_topic_suggestion", label=label, count=count).startswith("Sujet\u00a0: ")
@@ -240,7 +241,8 @@ def test_the_language_switch_keeps_the_search(page: Page, site: str) -> None:
     expect(page.get_by_label("Topic")).to_have_value("volcanoes")
     expect(results(page)).to_have_count(1)  # one story, in English (the page's language)
     expect(results(page).first).to_have_attribute("lang", "en")
-    expect(results(page).first.locator(".search-result__translation")).to_have_text("French version: Le réveil de l’Etna")
+    translation = results(page).first.locator(".search-result__translation")
+    expect(translation).to_have_text("French version: Le réveil de l’Etna")
 
 
 def test_other_language_results_are_dated_in_the_pages_language(page: Page, site: str) -> None:
@@ -267,7 +269,9 @@ def shown_words(page: Page) -> list[str]:
             if (node.nodeType !== Node.ELEMENT_NODE || node.hidden) return;
             if (node.lang && node.lang !== document.documentElement.lang && node.closest('.search-result')) return;
             if (node.matches('script, noscript')) return;
-            for (const name of ['aria-label', 'title', 'placeholder', 'alt']) if (node.getAttribute(name)) out.push(node.getAttribute(name));
+            for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+                if (node.getAttribute(name)) out.push(node.getAttribute(name));
+            }
             node.childNodes.forEach(walk);
         };
         walk(main);
