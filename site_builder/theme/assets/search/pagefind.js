@@ -13,6 +13,9 @@
 //   ranking across both, and each story once (the `story` filter is shared by an article and its
 //   translations), in the page's language when that version matched too.
 // - Results come by pages; only the results up to the page asked for have their data loaded.
+// - In the preview (`serve`), the pages edited since the full index come from a small extra bundle
+//   merged into each language's (Pagefind's mergeIndex), and their stale copies in the full index
+//   are dropped (preview/search_delta.py).
 // Its settings come from the page (#search-settings), written by render/search.py.
 
 const settings = JSON.parse(document.getElementById("search-settings").textContent);
@@ -20,12 +23,26 @@ const bundles = new Map(); // language -> Promise of a Pagefind instance over it
 const PROBED = 3; // first results whose words are checked against the query's
 const AHEAD = 10; // results whose data is fetched ahead of need
 
+let edits = null; // Promise of the preview's manifest of pages edited since the full index
+function editsSince() {
+  const manifest = window.siteBuilderSearchDelta; // set by the preview only
+  edits ??= manifest ? fetch(manifest).then((r) => (r.ok ? r.json() : {})).catch(() => ({})) : Promise.resolve({});
+  return edits;
+}
+
+/** Pages of `lang` whose copy in the full index is stale (in the preview, after an edit). */
+async function staleIn(lang) {
+  return new Set((await editsSince())[lang]?.stale ?? []);
+}
+
 function bundle(lang) {
   if (!bundles.has(lang)) {
     const loading = import(`${settings.bundles[lang]}pagefind.js`).then(async (pagefind) => {
       const instance = pagefind.createInstance({ baseUrl: settings.baseUrl });
       // Of the metadata, only the title counts: a date or a word count is not what was looked for.
       await instance.options({ ranking: { metaWeights: settings.unrankedMeta } });
+      const edited = (await editsSince())[lang]?.bundle;
+      if (edited) await instance.mergeIndex(edited, { ranking: { metaWeights: settings.unrankedMeta } });
       return instance;
     });
     loading.catch(() => bundles.delete(lang));
@@ -77,27 +94,26 @@ function holdsEvery(words, data) {
   return words.every((wanted) => found.some((word) => matches(wanted, word)));
 }
 
-/** A result whose data is fetched once, when first asked for. */
-function entry(lang, result) {
+/** A result whose data is fetched once, when first asked for; `stale`: it is an edited page's old copy. */
+function entry(lang, result, staleUrls) {
   let data = null;
-  return {
-    lang, score: result.score,
-    data: () => (data ??= result.data().then((value) => ({ ...value, lang }))),
-  };
+  const mark = (value) => ({ ...value, lang, stale: staleUrls.has(value.url) && !value.meta?.fresh });
+  return { lang, score: result.score, data: () => (data ??= result.data().then(mark)) };
 }
 
 /** Pagefind's results for `query` in one language, or none when they are only its fallback's. */
 async function searchIn(lang, query, filters) {
   const pagefind = await bundle(lang);
+  const stale = await staleIn(lang);
   const term = query.term || null;
   const options = { filters };
   if (query.sort === "date" || term === null) options.sort = { [settings.sort]: "desc" };
   const response = await pagefind.search(term, options);
-  const entries = response.results.map((result) => entry(lang, result));
+  const entries = response.results.map((result) => entry(lang, result, stale));
   const words = term && !/^\s*".+"\s*$/.test(term) ? queryWords(term) : [];
   if (words.length && entries.length) {
     const probed = await Promise.all(entries.slice(0, PROBED).map((e) => e.data()));
-    if (!probed.some((data) => holdsEvery(words, data))) return { lang, entries: [], stories: new Set() };
+    if (!probed.some((data) => !data.stale && holdsEvery(words, data))) return { lang, entries: [], stories: new Set() };
   }
   const counts = response.filters?.[settings.storyFilter] ?? {};
   const stories = new Set(Object.entries(counts).filter(([, n]) => n > 0).map(([key]) => key));
@@ -146,8 +162,12 @@ async function ownVersion(query, story, filters) {
   const pagefind = await bundle(settings.lang);
   const options = { filters: { ...filters, [settings.storyFilter]: [story] } };
   const response = await pagefind.search(query.term || null, options);
-  const first = response.results[0];
-  return first ? { ...(await first.data()), lang: settings.lang } : null;
+  const stale = await staleIn(settings.lang);
+  for (const result of response.results) {
+    const data = { ...(await result.data()), lang: settings.lang };
+    if (!stale.has(data.url) || data.meta?.fresh) return data;
+  }
+  return null;
 }
 
 /**
@@ -156,7 +176,8 @@ async function ownVersion(query, story, filters) {
  */
 export async function find(query) {
   const languages = query.languages.filter((code) => code in settings.bundles);
-  const several = languages.length > 1;
+  const edited = Object.keys(await editsSince()).length > 0;
+  const several = languages.length > 1 || edited; // (an edited page is in two indexes: count stories)
   const filters = filtersOf(query, several);
   const lists = await Promise.all(languages.map((lang) => searchIn(lang, query, filters)));
   const total = several
@@ -166,17 +187,23 @@ export async function find(query) {
   const first = (query.page - 1) * size;
   const seen = new Set();
   const shown = [];
+  let exhausted = true;
   for await (const data of merged(lists, query.sort === "date" || !query.term)) {
+    if (data.stale) continue;
     const story = storyOf(data);
     if (seen.has(story)) continue;
     seen.add(story);
     if (seen.size > first) shown.push(data);
-    if (shown.length === size) break;
+    if (shown.length === size) {
+      exhausted = false;
+      break;
+    }
   }
   const own = lists.find((list) => list.lang === settings.lang);
   const results = await Promise.all(shown.map(async (data) => {
     if (data.lang === settings.lang || !own?.stories.has(storyOf(data))) return data;
     return (await ownVersion(query, storyOf(data), filtersOf(query, false))) ?? data;
   }));
-  return { total: several ? Math.max(total, seen.size) : total, results };
+  // Every result seen: the count is exact (a stale copy that alone matched is not counted).
+  return { total: exhausted ? seen.size : Math.max(total, seen.size), results };
 }
