@@ -214,6 +214,12 @@ def test_filters_survive_reload_back_and_a_shared_link(page: Page, site: str, br
     expect(results(page)).to_have_count(BUDGETS // 2)
     page.wait_for_function(f"Math.abs(window.scrollY - {scrolled}) < 2")
     expect(page.get_by_label("Année")).to_have_value("2021")
+    page.go_back()  # the choice before the order: newest first no more
+    expect(page).to_have_url(re.compile(r"\?q=budget&year=2021$"))
+    expect(page.get_by_label("Ordre")).to_have_value("")
+    expect(page.get_by_label("Année")).to_have_value("2021")
+    expect(results(page)).to_have_count(BUDGETS // 2)
+    page.go_forward()
     shared = browser.new_page()
     shared.goto(page.url)
     expect(shared.locator(".search-result")).to_have_count(BUDGETS // 2)
@@ -292,3 +298,12 @@ def test_no_word_of_the_other_language_on_the_search_page(page: Page, site: str,
         settled(page)
         seen = {w.lower() for w in shown_words(page)}
         assert seen & foreign == set(), (query, sorted(seen & foreign))
+
+
+def test_without_an_index_the_page_says_search_is_unavailable(page: Page, tmp_path: Path,
+                                                              serve_dir: Callable[..., str]) -> None:
+    root = make_site(tmp_path, {"content/articles/a.fr.md": article("Seul", body="Un mot.")})
+    build_site(root, search=False)
+    page.goto(f"{serve_dir(root / 'public')}fr/search/?q=mot")
+    expect(page.locator("[data-search-unavailable]")).to_be_visible()
+    expect(page.locator("[data-search-ui]")).to_be_hidden()
