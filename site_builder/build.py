@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from site_builder import memo, urls
 from site_builder.config import SiteConfig, check_project_folder
 from site_builder.content.files import Found
-from site_builder.errors import ERROR, WARNING, ContentError, Problem, Severity, SiteError, sort_problems
+from site_builder.errors import ERROR, NOTE, WARNING, ContentError, Problem, Severity, SiteError, sort_problems
 from site_builder.model import Article, OutputFile, Site
 from site_builder.options import BuildOptions, BuildResult, Prepared, site_config
 from site_builder.output import pagefind
@@ -25,8 +25,8 @@ from site_builder.render.pages import other_files
 from site_builder.reuse import last_build, loading, pages
 from site_builder.reuse.layer import Chain, Reuse, Snapshot
 from site_builder.reuse.workers import release_free_memory
-from site_builder.site.assemble import assemble, publishable
-from site_builder.site.check import check_outputs, promote, review, site_paths
+from site_builder.site.assemble import assemble, publishable, without_clashes
+from site_builder.site.check import check_outputs, held_back, promote, review, site_paths
 from site_builder.site.tags import TagRegistry, load_tag_registry
 from site_builder.sources import walk
 
@@ -49,8 +49,8 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         if last is not None:
             return still_standing(last, options)
         reuse.open_output(options.output_dir)
-        made = prepare(options, link_severity=WARNING, reuse=reuse)  # load … check
-        left_out, warnings = errors_and_warnings(made.problems, options.strict)
+        made = prepare_to_write(options, reuse)  # load … check
+        left_out, warnings, notes = errors_and_warnings(made.problems, options)
         config, outputs, articles = made.site.config, made.outputs, made.site_counts()
         if options.search and chain is None:
             # Pagefind takes some 840 MB to index 5,000 articles: the model and the views, no longer
@@ -63,7 +63,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         written = write(outputs, state, [lang for lang, n in articles.items() if n], options, reuse)
         result = BuildResult(
             output=options.output_dir, articles=articles, pages=sum(1 for o in outputs if o.path.endswith(".html")),
-            files=len(outputs), seconds=time.perf_counter() - started, warnings=tuple(warnings),
+            files=len(outputs), seconds=time.perf_counter() - started, warnings=tuple(warnings), notes=tuple(notes),
             problems=tuple(sort_problems(left_out)), parsed=reuse.parsed, rendered=reuse.renderer.rendered,
             written=written.files_written, timings=tuple(reuse.clock.laps))
         reuse.remember(options, config, result, written)
@@ -87,13 +87,18 @@ def still_standing(last: BuildResult, options: BuildOptions) -> BuildResult:
     return last
 
 
-def errors_and_warnings(problems: Sequence[Problem], strict: bool) -> tuple[list[Problem], list[Problem]]:
-    """The articles left out (`keep_going`) and the warnings; with `strict`, warnings fail the build."""
+def errors_and_warnings(problems: Sequence[Problem],
+                        options: BuildOptions) -> tuple[list[Problem], list[Problem], list[Problem]]:
+    """The articles left out (`keep_going`), the warnings and the notes. An error fails the build
+    (unless `keep_going`), with every warning listed too; with `strict`, so does a warning."""
+    problems = sort_problems(problems)
     left_out = [p for p in problems if p.severity == ERROR]
     warnings = [p for p in problems if p.severity == WARNING]
-    if strict and warnings:
+    if options.strict and warnings:
         raise ContentError([*left_out, *promote(warnings)])
-    return left_out, warnings
+    if left_out and not options.keep_going:
+        raise ContentError(left_out, warnings)
+    return left_out, warnings, [p for p in problems if p.severity == NOTE]
 
 
 def free_memory() -> None:
@@ -108,6 +113,7 @@ def write(outputs: list[OutputFile], state: OutputState, languages: list[str], o
     """write → index: only the files whose bytes changed (a first build: a staging folder swapped in
     whole), indexed for search before anything is published; a failure leaves the previous output."""
     index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles)) if options.search else None
+    reuse.progress("write + index" if options.search else "write", 0, 0)
     written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
     reuse.record_outputs(options.output_dir, written)
     return written
@@ -130,8 +136,8 @@ def check_site(options: BuildOptions) -> list[Problem]:
     reuse = Reuse.open(options, time.perf_counter(), output=False)
     try:
         problems = prepare(options, link_severity=ERROR, reuse=reuse).problems
-    except SiteError as exc:
-        return exc.problems
+    except SiteError as exc:  # a stage that could not go on: what it and the stages before it found
+        problems = exc.problems
     finally:
         reuse.close()
     if options.strict:
@@ -139,10 +145,37 @@ def check_site(options: BuildOptions) -> list[Problem]:
     return sort_problems(problems)
 
 
+def prepare_to_write(options: BuildOptions, reuse: Reuse) -> Prepared:
+    """`prepare` for `build`: a dead link is a warning; a stage that fails raises its errors, and
+    the earlier stages' errors, with their warnings aside (see `SiteError.warnings`)."""
+    try:
+        return prepare(options, link_severity=WARNING, reuse=reuse)
+    except SiteError as exc:
+        raise type(exc)([p for p in exc.problems if p.severity == ERROR],
+                        [*exc.warnings, *(p for p in exc.problems if p.severity == WARNING)]) from None
+
+
 def prepare(options: BuildOptions, link_severity: Severity, reuse: Reuse | None = None) -> Prepared:
-    """Every stage but write: load → parse → assemble → plan → render → check."""
+    """Every stage but write: load → parse → assemble → plan → render → check. The articles that
+    fail are left out and the others go on, so that one pass finds every problem: a stage that
+    fails raises SiteError with the problems of the stages before it too."""
     reuse = reuse or Reuse.nothing()
     site, registry, left_out, found = load_site(options, reuse)
+    try:
+        return check_stages(options, link_severity, reuse, site, registry, left_out, found)
+    except SiteError as exc:
+        raise along(exc, left_out) from None
+
+
+def along(error: SiteError, before: Sequence[Problem]) -> SiteError:
+    """`error` with the errors and warnings found `before` it (by the stages it stopped)."""
+    return type(error)([*(p for p in before if p.severity != NOTE), *error.problems])
+
+
+def check_stages(options: BuildOptions, link_severity: Severity, reuse: Reuse, site: Site, registry: TagRegistry,
+                 left_out: list[Problem], found: Found) -> Prepared:
+    """plan → render → check, for `prepare`."""
+    reuse.progress("render", 0, 0)
     planned = list(plans.pages(site))
     env, context = pages.environment(options.project, site.config)
     reviewed: list[tuple[list[OutputFile], frozenset[str], list[Problem]]] = []
@@ -163,26 +196,31 @@ def prepare(options: BuildOptions, link_severity: Severity, reuse: Reuse | None 
 def load_site(options: BuildOptions,
               reuse: Reuse | None = None) -> tuple[Site, TagRegistry, list[Problem], Found]:
     """load → parse → assemble: the assembled site, the tag registry, the problems of the files left
-    out (with `keep_going`; otherwise any error raises SiteError) and the warnings about files not
-    copied (links in static/), and the article files found."""
+    out (bad ones, and the files not read as articles), the warnings about files not copied (links
+    in static/), notes on the articles held back, and the article files found."""
     reuse = reuse or Reuse.nothing()
+    reuse.progress("parse", 0, 0)
     config = site_config(options)
     # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
     # problem in every file is collected before giving up (or going on without them).
     since = reuse.since
     loaded = loading.load_articles(config, reuse.cache, reuse.jobs, since.last.made.found if since else None,
-                                   since.changed if since else None)
+                                   since.changed if since else None, progress=reuse.progress)
     articles, problems, reuse.parsed, found = loaded
     # the templates and static files that are not sources (see `sources`) are reported with the articles
     problems += [problem for folder in ("templates", "static") for problem in walk(config.root, folder).problems]
     reuse.clock.lap("load + parse")
     reuse.freeze()
-    if any(problem.severity == ERROR for problem in problems) and not options.keep_going:
-        raise ContentError(problems)
     now = options.moment
     reuse.horizon = last_build.horizon(articles, options.drafts, now)
-    registry = load_tag_registry(config)
-    site = assemble(publishable(articles, options.drafts, now), config, registry)
+    problems += held_back(articles, options.drafts, now)
+    published, clashing = without_clashes(publishable(articles, options.drafts, now))
+    problems += clashing
+    try:
+        registry = load_tag_registry(config)
+        site = assemble(published, config, registry)
+    except SiteError as exc:
+        raise along(exc, problems) from None
     reuse.clock.lap("model")
     return site, registry, problems, found
 

@@ -11,40 +11,46 @@ import click
 
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
-from site_builder.errors import ERROR, ContentError, Problem, SiteError
+from site_builder.errors import ERROR, NOTE, WARNING, ContentError, SiteError
 from site_builder.new import NewArticle, new_article, parse_tags
 from site_builder.preview.serve import ServeOptions, serve
+from site_builder.terminal import TerminalProgress, build_lines, count_line, plural, warning_lines
 
 log = logging.getLogger("site_builder")
 
-WARNINGS_SHOWN = 20
-"""A build prints this many warnings at most (an archive without summaries would print thousands)."""
+BUILD_FAILED = "Build failed"
 
 
-def report(error: SiteError, left_out: bool = False) -> None:
-    """Print every problem as `path:line: message` on stderr."""
-    for problem in error.problems:
+def report(error: SiteError, left_out: bool = False, failed: str = BUILD_FAILED) -> None:
+    """Print every error as `path:line: message` on stderr, then the warnings found with them (as
+    `build` prints warnings), then `failed` (what did not happen) and the count."""
+    errors = [p for p in error.problems if p.severity == ERROR]
+    for problem in errors:
         click.echo(str(problem), err=True)
-    count = sum(1 for p in error.problems if p.severity == ERROR)
-    files = len({p.path for p in error.problems if p.severity == ERROR})
+    for line in warning_lines([*error.warnings, *(p for p in error.problems if p.severity == WARNING)]):
+        click.echo(line, err=True)
+    files = len({p.path for p in errors})
     if left_out:
-        click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}; {files} "
-                   f"file{'s' if files != 1 else ''} left out of the site (--keep-going).", err=True)
+        click.echo(f"{failed}: {plural(len(errors), 'error')}; {plural(files, 'file')} left out of the site "
+                   "(--keep-going).", err=True)
     else:
-        click.echo(f"Build failed: {count} error{'s' if count != 1 else ''}.", err=True)
+        click.echo(f"{failed}: {plural(len(errors), 'error')}.", err=True)
 
 
-def run(debug: bool, action):  # type: ignore[no-untyped-def]
-    """Run `action`, turning a SiteError into its messages and exit status 1 (traceback only with --debug)."""
+def run(debug: bool, action, failed: str = BUILD_FAILED, before_report=lambda: None):  # type: ignore[no-untyped-def]
+    """Run `action`, turning a SiteError into its messages (ending with `failed`: what did not
+    happen) and exit status 1 (traceback only with --debug)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return action()
     except SiteError as exc:
+        before_report()
         if debug:
             raise
-        report(exc)
+        report(exc, failed=failed)
         sys.exit(1)
     except KeyboardInterrupt:
+        before_report()
         click.echo("Interrupted: the output folder still holds the last complete build.", err=True)
         sys.exit(130)
 
@@ -98,16 +104,15 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
                   no_search: bool, keep_going: bool, jobs: int | None, no_cache: bool, cache_dir: Path | None,
                   strict: bool, debug: bool) -> None:
     """Build the site in PROJECT into its output folder."""
+    progress = terminal_progress()
     options = BuildOptions(project=project, output=output, base_url=base_url, drafts=drafts, future=future,
                            strict=strict, search=not no_search, keep_going=keep_going,
-                           jobs=jobs, cache=not no_cache, cache_dir=cache_dir)
-    result = run(debug, lambda: build(options))
-    for warning in result.warnings[:WARNINGS_SHOWN]:
-        click.echo(str(warning), err=True)
-    if len(result.warnings) > WARNINGS_SHOWN:
-        more = len(result.warnings) - WARNINGS_SHOWN
-        click.echo(f"… and {more:,} more warning{'s' if more > 1 else ''}: `site-builder check` lists them all.",
-                   err=True)
+                           jobs=jobs, cache=not no_cache, cache_dir=cache_dir, progress=progress)
+    result = run(debug, lambda: build(options), before_report=progress.clear if progress else lambda: None)
+    if progress:
+        progress.clear()
+    for line in build_lines(result.warnings, result.notes):
+        click.echo(line, err=True)
     click.echo(result.summary())
     if result.problems:
         report(ContentError(result.problems), left_out=True)
@@ -124,7 +129,7 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
 def serve_command(project: Path, host: str, port: int, drafts: bool, no_search: bool, debug: bool) -> None:
     """Preview PROJECT in the browser; rebuild and reload on every change."""
     options = ServeOptions(project=project, host=host, port=port, drafts=drafts, search=not no_search, debug=debug)
-    run(debug, lambda: serve(options, echo=lambda message: click.echo(message, err=True)))
+    run(debug, lambda: serve(options, echo=lambda message: click.echo(message, err=True)), failed="Not serving")
 
 
 @main.command(name="new")
@@ -138,30 +143,28 @@ def serve_command(project: Path, host: str, port: int, drafts: bool, no_search: 
 def new_command(title: str, project: Path, lang: str, tags: str, translation_of: Path | None, debug: bool) -> None:
     """Create content/articles/YYYY/MM/<slug>.<lang>.md in PROJECT and print its path."""
     request = NewArticle(project=project, title=title, lang=lang, tags=parse_tags(tags), translation_of=translation_of)
-    click.echo(run(debug, lambda: new_article(request)))
+    click.echo(run(debug, lambda: new_article(request), failed="No article created"))
 
 
 @main.command(name="check")
 @PROJECT
 @click.option("--drafts", is_flag=True, help="Include articles marked `draft: true`.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@click.option("--notes", is_flag=True, help="Also list the notes (articles without summary, held back).")
 @STRICT
 @DEBUG
-def check_command(project: Path, drafts: bool, future: bool, strict: bool, debug: bool) -> None:
+def check_command(project: Path, drafts: bool, future: bool, notes: bool, strict: bool, debug: bool) -> None:
     """Report every problem in PROJECT at once, without writing anything (exit 1 on errors)."""
     options = BuildOptions(project=project, drafts=drafts, future=future, strict=strict)
-    problems = run(debug, lambda: check_site(options))
+    problems = run(debug, lambda: check_site(options), failed="Check failed")
     for problem in problems:
-        click.echo(str(problem), err=True)
-    click.echo(count_line(problems), err=True)
+        if notes or problem.severity != NOTE:
+            click.echo(str(problem), err=True)
+    click.echo(count_line(problems, notes_shown=notes), err=True)
     if any(p.severity == ERROR for p in problems):
         sys.exit(1)
 
 
-def count_line(problems: list[Problem]) -> str:
-    """`2 errors, 1 warning.` or `No problems found.`"""
-    if not problems:
-        return "No problems found."
-    errors = sum(1 for p in problems if p.severity == ERROR)
-    warnings = len(problems) - errors
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}."
+def terminal_progress() -> TerminalProgress | None:
+    """A build's progress on stderr when it is a terminal (never in a CI log or a pipe)."""
+    return TerminalProgress(sys.stderr) if sys.stderr.isatty() else None

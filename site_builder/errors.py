@@ -12,13 +12,46 @@ from pathlib import Path
 
 class Severity(StrEnum):
     """How bad a problem is: an `error` stops the build; a `warning` is reported (and fails only
-    under --strict). A text too, so that it reads and compares as the words it is."""
+    under --strict); a `note` is for the editor who asks (`check --notes`: an article without a
+    summary, one held back), never fails anything. A text too, so that it reads and compares as
+    the words it is."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR, WARNING, NOTE = Severity.ERROR, Severity.WARNING, Severity.NOTE
+
+
+class Kind(StrEnum):
+    """What a problem is about, for counting them by kind and putting the serious ones first
+    (`build` prints every `SERIOUS` warning, then the others up to a limit)."""
+
+    OTHER = "problem of another kind"
+    DEAD_LINK = "dead link"
+    NOT_AN_ARTICLE = "file not read as an article"
+    NOT_COPIED = "file not copied"
+    NO_TRANSLATION = "article without translation"
+    UNREGISTERED_TAG = "tag not in tags.toml"
+    STALE = "translation that may be stale"
+    NO_SUMMARY = "article without summary"
+    DRAFT = "draft held back"
+    FUTURE = "article dated in the future"
+
+    def counted(self, number: int) -> str:
+        """`3 dead links`, `1 file not read as an article`."""
+        if number == 1:
+            return f"1 {self.value}"
+        first, _, rest = self.value.partition(" ")
+        plural = {"dead link": "dead links"}.get(self.value) or f"{first}s {rest}"
+        return f"{number:,} {plural.rstrip()}"
+
+
+SERIOUS = frozenset({Kind.DEAD_LINK, Kind.NOT_AN_ARTICLE})
+"""Warnings a build always prints whole: a reader meets a dead link, and a file not read is an
+article missing from the site."""
+HELD_BACK = frozenset({Kind.DRAFT, Kind.FUTURE})
 
 
 @dataclass(frozen=True, order=True)
@@ -30,11 +63,12 @@ class Problem:
     line: int | None
     message: str
     severity: Severity = ERROR
+    kind: Kind = Kind.OTHER
 
     def __str__(self) -> str:
         """`path:line: message`, always one line that shows every character it holds (see `shown`)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        prefix = "warning: " if self.severity == WARNING else ""
+        prefix = "" if self.severity == ERROR else f"{self.severity}: "
         return shown(f"{where}: {prefix}{self.message}")
 
 
@@ -78,15 +112,18 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 class SiteError(Exception):
     """Base of every error the builder reports to the user without a traceback."""
 
-    def __init__(self, problems: Iterable[Problem] | str):
+    def __init__(self, problems: Iterable[Problem] | str, warnings: Iterable[Problem] = ()):
         if isinstance(problems, str):
             problems = [Problem("site", None, problems)]
         self.problems: list[Problem] = sort_problems(problems)
+        self.warnings: list[Problem] = sort_problems(warnings)
+        """Warnings found along with the problems (a failed build's): not why it failed, but part
+        of what one run reports."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem]]]:
+    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem], list[Problem]]]:
         """Pickle with the problems, so an error raised in a worker process arrives whole."""
-        return type(self), (self.problems,)
+        return type(self), (self.problems, self.warnings)
 
 
 class ConfigError(SiteError):

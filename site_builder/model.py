@@ -84,7 +84,11 @@ class Article:
     """Line of each front-matter key in the source, for later messages."""
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     site_links: tuple[str, ...] = ()
-    """Root-relative links written in the body (`/fr/2024/11/x/`), for link checking."""
+    """Root-relative links and images written in the body (`/fr/2024/11/x/`), Markdown's and raw
+    HTML's, for link checking."""
+    link_offsets: tuple[int, ...] = field(default=(), hash=False)
+    """Where in `body_html` each of them starts (its `/`): `urls.under_base` puts them under the
+    site's base path when a page is rendered."""
     tags: tuple[TagLink, ...] = ()
     """Resolved tags (filled in by `assemble`)."""
     translations: tuple[Translation, ...] = ()

@@ -35,8 +35,10 @@ class NewArticle:
 
 
 def new_article(request: NewArticle) -> Path:
-    """Write the new article's file (never over an existing one) and return its path."""
-    config = load_config(request.project)
+    """Write the new article's file (never over an existing one) in the project that holds
+    `request.project` (see `find_project`) and return its path."""
+    project = find_project(request.project)
+    config = load_config(project)
     title = unicodedata.normalize("NFC", " ".join(request.title.split()))
     check_request(request, title, config)
     original = read_original(request.translation_of, config) if request.translation_of else None
@@ -47,7 +49,7 @@ def new_article(request: NewArticle) -> Path:
     rel = ARTICLES_DIR / f"{now.year:04d}" / f"{now.month:02d}" / f"{make_slug(title)}.{request.lang}.md"
     tags = request.tags or (original.tag_labels if original else ())
     text = front_matter(title, now, tags, original.translation_key if original else None)
-    path = request.project / rel
+    path = project / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as handle:
@@ -57,6 +59,22 @@ def new_article(request: NewArticle) -> Path:
                                    "choose another title, or edit that file")]) from None
     log.debug("created %s", path)
     return path
+
+
+def find_project(start: Path) -> Path:
+    """The project folder that holds `start`: `start` itself, or the first folder above it with a
+    site.toml or a content/ folder (`new` run from inside content/ writes where builds read).
+    Refused when there is none: `new` would write an article that no build reads."""
+    if not start.is_dir():
+        return start  # (`load_config` says that there is no such folder)
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "site.toml").is_file() or (folder / "content").is_dir():
+            return start if folder == here else folder
+    raise ConfigError([Problem(str(here), None, "is not in a site-builder project: neither it nor a folder "
+                               "above it has a site.toml or a content/ folder: run `new` "
+                               "inside the project, or give the project's folder (`site-builder new \"Title\" "
+                               "--lang fr PROJECT_DIR`)")])
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -97,7 +115,7 @@ def front_matter(title: str, now: datetime, tags: tuple[str, ...], translation_k
         f"date: {now.isoformat()}",
         f"tags: [{', '.join(yaml_text(tag) for tag in tags)}]",
         'author: []  # your name, e.g. author: "Claire Martin", or a list: [Claire Martin, Yanis Benali]',
-        'summary: ""  # one or two sentences for lists, feeds and search',
+        '# summary: "One or two sentences for lists, feeds and search (default: the first paragraph)."',
     ]
     if translation_key:
         lines.append(f"translation_key: {yaml_text(translation_key)}  # links this article to its original")

@@ -3,6 +3,7 @@ returns (`BuildResult`); and the config it builds with (`site_config`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,14 @@ from site_builder.content.files import Found
 from site_builder.errors import Problem, shown
 from site_builder.model import OutputFile, Site
 from site_builder.site.tags import TagRegistry
+
+Progress = Callable[[str, int, int], None]
+"""Told how a build goes: (stage, done, to do); `to do` is 0 for a stage that is not counted."""
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The `Progress` of a build that nobody watches."""
+
 
 CACHE_DIR = ".site-builder-cache"
 """The cache folder's name in a project (the default `cache_dir`)."""
@@ -46,6 +55,8 @@ class BuildOptions:
     """Reuse what earlier builds parsed and rendered (see `reuse`)."""
     cache_dir: Path | None = None
     """Where the cache lives; default `<project>/.site-builder-cache`."""
+    progress: Progress | None = field(default=None, compare=False, repr=False)
+    """Told how the build goes (the CLI shows it on a terminal); it shapes nothing the build makes."""
 
     @property
     def output_dir(self) -> Path:
@@ -70,6 +81,8 @@ class BuildResult:
     files: int
     seconds: float
     warnings: tuple[Problem, ...] = field(default=())
+    notes: tuple[Problem, ...] = field(default=())
+    """What the build left out on purpose (drafts, future articles) and other notes (no summary)."""
     problems: tuple[Problem, ...] = field(default=())
     """Articles left out of a `keep_going` build, and why: the build still failed."""
     parsed: int = 0
@@ -84,7 +97,8 @@ class BuildResult:
     def summary(self) -> str:
         """The one line the CLI prints at the end of a build."""
         per_lang = ", ".join(f"{n} {lang}" for lang, n in self.articles.items())
-        return (f"Built {sum(self.articles.values())} articles ({per_lang}): {self.pages} pages, "
+        total = sum(self.articles.values())
+        return (f"Built {total} article{'s' if total != 1 else ''} ({per_lang}): {self.pages} pages, "
                 f"{self.files} files in {shown(str(self.output))} in {self.seconds:.2f} s")
 
 

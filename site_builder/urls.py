@@ -122,6 +122,19 @@ def href(config: SiteConfig, path: str) -> str:
     return config.base_path + path
 
 
+def under_base(html: str, offsets: tuple[int, ...], base_path: str) -> str:
+    """An article body with its root-relative links (`/media/x.jpg`, starting at `offsets`) written
+    under the site's base path (`/archive/media/x.jpg`), as `href` writes the site's own links."""
+    if base_path == "/" or not offsets:
+        return html
+    prefix = base_path.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#x27;")
+    parts, done = [], 0
+    for offset in offsets:  # each is the `/` that starts a link: it becomes the base path's
+        parts += [html[done:offset], prefix]
+        done = offset + 1
+    return "".join(parts) + html[done:]
+
+
 def absolute(config: SiteConfig, path: str) -> str:
     """Absolute URL (canonical links, feeds, feedback links)."""
     return config.base_url + path

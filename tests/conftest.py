@@ -68,6 +68,27 @@ def serve_dir() -> Iterator[Callable[..., str]]:
         server.server_close()
 
 
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Path]]:
+    """`demo_build(base_url=None)`: the demo archive with its search index, built once per base URL
+    for the whole session (None: the `base_url` of its site.toml, as `make build` builds it).
+    Tests only read it: at the end of the session each build is checked to be as it was made."""
+    from tests.helpers import DEMO, build_site, tree_digest
+
+    built: dict[str | None, tuple[Path, dict[str, str]]] = {}
+
+    def build(base_url: str | None = None) -> Path:
+        if base_url not in built:
+            out = tmp_path_factory.mktemp("demo") / "public"
+            build_site(DEMO, output=out, base_url=base_url)
+            built[base_url] = out, tree_digest(out)
+        return built[base_url][0]
+
+    yield build
+    changed = [str(base_url) for base_url, (out, digest) in built.items() if tree_digest(out) != digest]
+    assert not changed, f"a test changed the shared demo build(s) for {changed}: copy it first"
+
+
 def _no_browser(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (the browser tests must run in CI: .ci/run installs chromium)")

@@ -18,6 +18,12 @@ from site_builder.build import BuildOptions, BuildResult, build
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+DEMO = Path(__file__).resolve().parents[1]
+"""The repository's demo archive (tests read its builds through the `demo_build` fixture)."""
+DEMO_SUB_PATH = "https://example.github.io/archive/"
+"""The address the demo is built for when a test needs a sub-path (a GitHub Pages project site)."""
+
+
 def make_site(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write `files` (path → dedented text, or raw bytes) under `root`; return `root`."""
     for rel, content in files.items():

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import build_site
-
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / ".tools/node_modules/axe-core/axe.min.js"
 # One page of every kind: chooser, homes, article (with correction notice and translation; without
@@ -24,10 +22,8 @@ RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("a11y") / "public"
-    build_site(ROOT, output=out, base_url="http://127.0.0.1/")
-    return out
+def site(demo_build: Callable[..., Path]) -> Path:
+    return demo_build()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The corpus of bad and hostile inputs (`tests/fixtures/bad/<case>/`, described in its README.md):
 each case is built as a project, and either fails with the expected messages and writes nothing,
-or builds a site that holds what `expected-output.txt` says and nothing unsafe."""
+or builds a site that holds what `expected-output.txt` says and nothing unsafe, or builds with the
+warnings `expected-warnings.txt` lists."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.safety import unsafe_markup_in
 
 CORPUS = Path(__file__).parent / "fixtures" / "bad"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
-EXPECTATIONS = ("expected.txt", "expected-output.txt")
+EXPECTATIONS = ("expected.txt", "expected-output.txt", "expected-warnings.txt")
 CONTENT_SUFFIXES = {".html", ".xml", ".json", ".txt"}
 
 
@@ -53,6 +54,8 @@ def test_bad_input_case(tmp_path: Path, case: str) -> None:
     before = tree_digest(project)
     if (CORPUS / case / "expected.txt").is_file():
         check_failure(project, expectation_lines(CORPUS / case / "expected.txt"))
+    elif (CORPUS / case / "expected-warnings.txt").is_file():
+        check_warnings(project, expectation_lines(CORPUS / case / "expected-warnings.txt"))
     else:
         check_output(project, expectation_lines(CORPUS / case / "expected-output.txt"))
     after = {path: digest for path, digest in tree_digest(project).items()
@@ -70,6 +73,14 @@ def check_failure(project: Path, fragments: list[str]) -> None:
     assert not (project / "public").exists()
     leftovers = [p.name for p in project.iterdir() if p.name.startswith(".") and p.name != CACHE_DIR]
     assert leftovers == []  # no staging folder or journal (the cache is meant to stay)
+
+
+def check_warnings(project: Path, fragments: list[str]) -> None:
+    """The build succeeds, and every expected fragment is in one of its warnings (or notes)."""
+    result = build_site(project)
+    reported = [str(problem) for problem in (*result.warnings, *result.notes)]
+    for fragment in fragments:
+        assert any(fragment in line for line in reported), f"{fragment!r} not in {reported}"
 
 
 def check_output(project: Path, directives: list[str]) -> None:

@@ -134,32 +134,39 @@ def test_a_translation_brought_up_to_date_is_not_stale(tmp_path: Path) -> None:
     assert check(tmp_path) == []
 
 
-def test_an_article_without_summary_is_a_warning(tmp_path: Path) -> None:
+def test_an_article_without_summary_is_a_note_not_a_warning(tmp_path: Path) -> None:
+    # (issue 19: the first paragraph is the documented default, so --strict must not fail on it)
     make_site(tmp_path, {FR: article(), EN: complete()})
-    assert lines(check(tmp_path)) == [f"{FR}: warning: has no `summary`: lists and search show its first "
+    assert lines(check(tmp_path)) == [f"{FR}: note: has no `summary`: lists and search show its first "
                                       "paragraph; add `summary: \"…\"` (one or two sentences) to the front matter"]
+    assert check(tmp_path, strict=True)[0].severity == "note"
+    result = build_site(tmp_path, strict=True)  # a note never fails a build
+    assert result.warnings == () and [n.kind for n in result.notes] == ["article without summary"]
 
 
 def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article()})
-    assert {p.severity for p in check(tmp_path)} == {"warning"}
+    assert {p.severity for p in check(tmp_path)} == {"warning", "note"}
     strict = check(tmp_path, strict=True)
-    assert {p.severity for p in strict} == {"error"} and len(strict) == 2
+    assert [p.severity for p in strict] == ["note", "error"]
 
 
 def test_build_strict_fails_on_warnings_and_writes_nothing(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article()})
-    with pytest.raises(SiteError, match="has no `summary`"):
+    with pytest.raises(SiteError, match="has no translation"):
         build_site(tmp_path, strict=True)
     assert not (tmp_path / "public").exists()
-    assert len(build_site(tmp_path).warnings) == 2
+    assert len(build_site(tmp_path).warnings) == 1
 
 
 def test_check_command_prints_every_problem_and_exits_1_only_on_errors(tmp_path: Path) -> None:
     make_site(tmp_path, {FR: article(body="[x](/fr/nope/)")})
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 1
-    assert f"{FR}:6: links to /fr/nope/" in result.output and "1 error, 2 warnings." in result.output
+    assert f"{FR}:6: links to /fr/nope/" in result.output
+    assert "1 error, 1 warning; 1 note (`--notes` lists it)." in result.output and ": note: " not in result.output
+    noted = CliRunner().invoke(main, ["check", "--notes", str(tmp_path)])
+    assert f"{FR}: note: has no `summary`" in noted.output and "1 error, 1 warning, 1 note." in noted.output
     make_site(tmp_path, {FR: article()})
     assert CliRunner().invoke(main, ["check", str(tmp_path)]).exit_code == 0
     assert CliRunner().invoke(main, ["check", "--strict", str(tmp_path)]).exit_code == 1
@@ -180,3 +187,61 @@ def test_a_problems_severity_is_a_typed_value_that_reads_as_its_word() -> None:
     assert Problem("a.fr.md", None, "m").severity is Severity.ERROR
     assert str(Problem("a.fr.md", 3, "m", Severity.WARNING)) == "a.fr.md:3: warning: m"
     assert Severity.WARNING == "warning" and f"{Severity.ERROR}" == "error"
+
+
+def test_check_lists_every_kind_of_problem_in_one_run(tmp_path: Path) -> None:
+    # (issue 19: with a front-matter error in one file, `check` printed only that, "1 error, 0 warnings.")
+    make_site(tmp_path, {
+        "content/articles/2024/11/casse.fr.md": "---\ntitle: Covid : la France reconfine\ndate: 2024-11-27\n---\n",
+        FR: complete(body="Voir [la suite](/fr/2024/11/nulle-part/)."),
+        "content/articles/2024/11/b.FR.md": complete(),
+        "content/articles/2024/11/c.fr.markdown": complete(),
+        TAGS: "[defense]\nfr = 'Défense'\nen = 'Defence'\n",
+        "content/articles/2024/11/d.fr.md": complete(translation_key="a"),
+        "content/articles/2024/11/e.fr.md": complete(tags="[Climat]"),
+    })
+    found = lines(check(tmp_path))
+    expected = [
+        "content/articles/2024/11/casse.fr.md:2: invalid YAML in the front matter, column 14: mapping values are "
+        "not allowed in this context: a value that holds `: ` must be in quotes: "
+        "`title: \"Covid : la France reconfine\"`",
+        f"{FR}:7: links to /fr/2024/11/nulle-part/, which is not a page of the site",
+        f"{FR}: warning: has no translation (en)",
+        "content/articles/2024/11/b.FR.md: warning: is not read as an article (its language suffix is not in "
+        "lower case): rename it `b.fr.md`",
+        "content/articles/2024/11/c.fr.markdown: warning: is not read as an article (its name ends in "
+        "`.markdown`, not `.md`): rename it `c.fr.md`",
+        "content/articles/2024/11/e.fr.md:5: warning: tag `Climat` is not in content/tags.toml",
+        "content/articles/2024/11/d.fr.md:5: clashes with content/articles/2024/11/a.fr.md: both are the `fr` "
+        "version of `a`",
+    ]
+    for fragment in expected:
+        assert any(line.startswith(fragment) for line in found), f"{fragment!r} not in {found}"
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 1 and "3 errors, 5 warnings." in result.output
+
+
+def test_a_failed_build_lists_the_warnings_found_with_its_errors_and_writes_nothing(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/2024/11/casse.fr.md": "---\ntitle: T\ndate: 2024-13-01\n---\n",
+                         FR: complete(body="[x](/fr/nulle-part/)"), EN: complete()})
+    with pytest.raises(SiteError) as caught:
+        build_site(tmp_path)
+    assert [(p.path, p.line) for p in caught.value.problems] == [("content/articles/2024/11/casse.fr.md", 3)]
+    assert [w.kind for w in caught.value.warnings] == ["dead link"]
+    result = CliRunner().invoke(main, ["build", str(tmp_path)])
+    assert result.exit_code == 1 and not (tmp_path / "public").exists()
+    assert result.output.splitlines()[1:] == [
+        "1 warning: 1 dead link.",
+        f"{FR}:7: warning: links to /fr/nulle-part/, which is not a page of the site: correct the link "
+        "(a draft or future article is not published)",
+        "Build failed: 1 error."]
+
+
+def test_a_stage_that_cannot_go_on_reports_what_the_stages_before_it_found(tmp_path: Path) -> None:
+    make_site(tmp_path, {"content/articles/x/a.fr.md": complete(slug="meme"),
+                         "content/articles/y/b.fr.md": complete(slug="meme"),
+                         "content/articles/z.fr.md": "---\ntitle: [\n---\n",
+                         "templates/partials/footer.html": "{{ chrome.no_such_field }}"})
+    found = lines(check(tmp_path))
+    assert any(line.startswith("content/articles/z.fr.md:") for line in found)
+    assert any("clashes with content/articles/x/a.fr.md" in line for line in found)

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
 import pytest
 
 from site_builder.config import load_config
-from tests.helpers import NOW, article, build_site, make_site
+from tests.helpers import DEMO_SUB_PATH, NOW, article, build_site, make_site
 
 ROOT = Path(__file__).resolve().parents[1]
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(demo_build: Callable[..., Path]) -> Path:
     """The demo archive, built as the Pages workflow builds it: for a project site's sub-path."""
-    out = tmp_path_factory.mktemp("demo") / "public"
-    build_site(ROOT, output=out, base_url=PAGES_URL)
-    return out
+    return demo_build(PAGES_URL)
 
 
-PAGES_URL = "https://example.github.io/site-builder/"
+PAGES_URL = DEMO_SUB_PATH
 
 
 def article_urls(out: Path, base_url: str, lang: str | None = None) -> set[str]:
@@ -63,7 +62,7 @@ def test_tag_feed_lists_the_tags_articles(demo: Path) -> None:
     assert len(feed.entries) == 2
     page = (demo / "fr/tags/defense/index.html").read_text()
     assert ('type="application/atom+xml" title="Le Veilleur · Défense" '
-            'href="/site-builder/fr/tags/defense/feed.xml"') in page
+            'href="/archive/fr/tags/defense/feed.xml"') in page
 
 
 def test_feed_keeps_the_latest_fifty_with_escaped_text(tmp_path: Path) -> None:
@@ -132,7 +131,7 @@ def test_404_page_speaks_both_languages(demo: Path) -> None:
     html = (demo / "404.html").read_text()
     assert 'lang="fr"' in html and 'lang="en"' in html
     assert "Page introuvable" in html and "Page not found" in html
-    assert 'href="/site-builder/assets/style.css"' in html
+    assert 'href="/archive/assets/style.css"' in html
 
 
 def test_sitemap_escapes_what_urls_may_hold_and_parses_back_exactly() -> None:

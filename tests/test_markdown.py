@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
 
-from site_builder import memo, slugs
+from site_builder import memo, slugs, urls
 from site_builder.content import markdown
-from site_builder.content.markdown import MarkdownError, render_markdown
+from site_builder.content.markdown import MarkdownError, find_site_links, render_markdown
 from site_builder.content.markdown_guard import MAX_FAST_BLOCK, MAX_NESTING, fallback_reason
 from site_builder.slugs import make_slug
 from tests.safety import URL_ATTRIBUTES, unsafe_markup
@@ -50,18 +50,19 @@ def careful_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.mark.parametrize("text", ORDINARY)
 def test_both_engines_render_ordinary_markdown_alike(text: str, policy: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert fallback_reason(text) is None
-    fast = render_markdown(text, policy, "/archive/")
+    fast = render_markdown(text, policy)
     monkeypatch.setattr(markdown, "fallback_reason", lambda text: "for this test")
-    careful = render_markdown(text, policy, "/archive/")
+    careful = render_markdown(text, policy)
     assert fast == careful
 
 
 def test_heading_ids_summary_and_links_are_found_beside_raw_html() -> None:
-    rendered = render_markdown(ORDINARY[5], "trust", "/archive/")
+    rendered = render_markdown(ORDINARY[5], "trust")
     assert "<h2>Titre brut</h2>" in rendered.html and '<h2 id="titre">Titre</h2>' in rendered.html
     assert rendered.first_paragraph == "Texte gras et lien brut et lien."
-    assert '<a href="/fr/brut/">' in rendered.html and '<a href="/archive/fr/md/">' in rendered.html
-    assert rendered.site_links == ("/fr/md/",)
+    html, links = under_base(rendered.html, "/archive/")
+    assert '<a href="/archive/fr/brut/">' in html and '<a href="/archive/fr/md/">' in html
+    assert links == ("/fr/brut/", "/fr/md/")
     assert "data-sourcepos" not in rendered.html
 
 
@@ -80,10 +81,48 @@ def test_heading_ids_leave_out_footnote_numbers_and_line_breaks() -> None:
 
 
 def test_links_keep_their_encoding_and_title_when_rebased() -> None:
-    rendered = render_markdown('[a](/fr/été/ "t") [b](</fr/a b/>) [c](/fr/?q=1&r=2)', "escape", "/sub/")
-    assert rendered.site_links == ("/fr/%C3%A9t%C3%A9/", "/fr/a%20b/", "/fr/?q=1&r=2")
-    assert rendered.html == ('<p><a href="/sub/fr/%C3%A9t%C3%A9/" title="t">a</a> <a href="/sub/fr/a%20b/">b</a> '
+    html, links = under_base(render_markdown('[a](/fr/été/ "t") [b](</fr/a b/>) [c](/fr/?q=1&r=2)', "escape").html,
+                             "/sub/")
+    assert links == ("/fr/%C3%A9t%C3%A9/", "/fr/a%20b/", "/fr/?q=1&r=2")
+    assert html == ('<p><a href="/sub/fr/%C3%A9t%C3%A9/" title="t">a</a> <a href="/sub/fr/a%20b/">b</a> '
                              '<a href="/sub/fr/?q=1&amp;r=2">c</a></p>\n')
+
+
+def under_base(html: str, base_path: str) -> tuple[str, tuple[str, ...]]:
+    """`html` as a page under `base_path` shows it, and the root-relative links found in it."""
+    offsets, links = find_site_links(html)
+    return urls.under_base(html, offsets, base_path), links
+
+
+RAW_LINKS = {
+    "double quotes": ('<img src="/media/a.jpg" alt="">', '<img src="/archive/media/a.jpg" alt="">'),
+    "single quotes": ("<a href='/fr/x/'>x</a>", "<a href='/archive/fr/x/'>x</a>"),
+    "no quotes": ("<a href=/fr/x/>x</a>", "<a href=/archive/fr/x/>x</a>"),
+    "upper case, spaces": ('<IMG SRC = "/media/a.jpg">', '<IMG SRC = "/archive/media/a.jpg">'),
+    "srcset": ('<img srcset="/a.jpg 1x, https://cdn/b.jpg 2x,/c.jpg 3x">',
+               '<img srcset="/archive/a.jpg 1x, https://cdn/b.jpg 2x,/archive/c.jpg 3x">'),
+}
+
+
+@pytest.mark.parametrize("raw,expected", RAW_LINKS.values(), ids=RAW_LINKS.keys())
+def test_root_relative_urls_in_raw_html_go_under_the_base_path(raw: str, expected: str) -> None:
+    html, links = under_base(f"<p>{raw}</p>", "/archive/")
+    assert html == f"<p>{expected}</p>" and all(link.startswith("/") for link in links) and links
+
+
+@pytest.mark.parametrize("text", [
+    '<!-- <a href="/fr/x/"> -->', '<script>var a = \'<a href="/fr/x/">\';</script>',
+    '<style>a[href="/fr/x/"] {}</style>', "<p>écrire href=\"/fr/x/\" dans le texte</p>",
+    '<a href="//cdn.example/x">', '<a href="https://ex.org/fr/x/">', '<a href="x/y/">', '<a data-href="/fr/x/">',
+])
+def test_what_is_not_a_root_relative_url_in_markup_is_left_alone(text: str) -> None:
+    assert under_base(text, "/archive/") == (text, ())
+
+
+def test_a_site_at_the_root_keeps_its_bodies_byte_for_byte() -> None:
+    html = render_markdown('[a](/fr/x/) <img src="/m.jpg">', "sanitize").html
+    offsets, links = find_site_links(html)
+    assert urls.under_base(html, offsets, "/") is html and links == ("/fr/x/", "/m.jpg")
 
 
 # --- what markdown-it-pyrs is not given --------------------------------------------------------------

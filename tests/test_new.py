@@ -19,6 +19,9 @@ MOMENT = datetime(2025, 3, 31, 23, 30, 5, 123456, tzinfo=UTC)
 
 
 def create(project: Path, title: str, lang: str, **fields: object) -> Path:
+    """`new` in `project`, made a project (a site.toml) if it is not one yet."""
+    project.mkdir(parents=True, exist_ok=True)
+    (project / "site.toml").touch()
     return new_article(NewArticle(project=project, title=title, lang=lang, now=MOMENT, **fields))  # type: ignore[arg-type]
 
 
@@ -95,6 +98,7 @@ def test_tags_option_is_split_on_commas() -> None:
 
 
 def test_the_command_prints_the_path_it_created(tmp_path: Path) -> None:
+    (tmp_path / "site.toml").touch()
     result = CliRunner().invoke(main, ["new", "Prix de l'électricité", "--lang", "fr", "--tags", "Énergie, France",
                                        str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -103,3 +107,36 @@ def test_the_command_prints_the_path_it_created(tmp_path: Path) -> None:
     assert created.parent.parent.parent == tmp_path / "content/articles"
     again = CliRunner().invoke(main, ["new", "Prix de l'électricité", "--lang", "fr", str(tmp_path)])
     assert again.exit_code == 1 and "already exists" in again.output
+    assert "No article created: 1 error." in again.output and "Build failed" not in again.output  # (issue 19)
+
+
+def test_the_new_file_has_nothing_a_build_warns_about_but_its_missing_translation(tmp_path: Path) -> None:
+    path = create(tmp_path, "Seul", "fr", tags=("Europe",))
+    assert 'summary: ""' not in path.read_text(encoding="utf-8")  # (a placeholder summary warned at once)
+    result = build_site(tmp_path)
+    assert [w.kind for w in result.warnings] == ["article without translation"]
+    assert [n.kind for n in result.notes] == ["article without summary"]
+
+
+def test_new_finds_the_project_from_a_folder_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_site(tmp_path, {"site.toml": "", "content/articles/2024/a.fr.md": article()})
+    monkeypatch.chdir(tmp_path / "content/articles/2024")
+    result = CliRunner().invoke(main, ["new", "Depuis le dossier", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    created = Path(result.output.strip())
+    assert created.is_relative_to(tmp_path / "content/articles/") and created.is_file()
+    assert not (tmp_path / "content/articles/2024/content").exists()  # not content/content/articles/…
+    monkeypatch.chdir(tmp_path / "content")  # a project without site.toml is found by its content/ too
+    (tmp_path / "site.toml").unlink()
+    path = new_article(NewArticle(project=Path("."), title="Encore", lang="fr", now=MOMENT))
+    assert path.resolve() == tmp_path / "content/articles/2025/04/encore.fr.md"
+
+
+def test_new_outside_a_project_is_refused_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notes").mkdir()
+    monkeypatch.chdir(tmp_path / "notes")
+    result = CliRunner().invoke(main, ["new", "Perdu", "--lang", "fr"])
+    assert result.exit_code == 1
+    assert (f"{tmp_path / 'notes'}: is not in a site-builder project: neither it nor a folder above it has a "
+            "site.toml or a content/ folder") in result.output
+    assert list(tmp_path.rglob("*")) == [tmp_path / "notes"]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from site_builder import i18n
+from site_builder.config import load_config
 from tests.helpers import article, build_site, make_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,10 +27,8 @@ PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("newsroom-demo") / "public"
-    build_site(ROOT, output=out, base_url="http://127.0.0.1/", search=False)
-    return out
+def demo(demo_build: Callable[..., Path]) -> Path:
+    return demo_build()
 
 
 def archive_files() -> dict[str, str | bytes]:
@@ -267,7 +266,7 @@ def test_a_printed_article_is_dark_on_white_with_its_address_and_without_navigat
         assert not page.locator(selector).first.is_visible(), f"{selector} is printed"
     for selector in PRINT_SHOWN:
         assert page.locator(selector).first.is_visible(), f"{selector} is not printed"
-    assert page.locator(".article__url").inner_text() == "http://127.0.0.1/" + CORRECTED
+    assert page.locator(".article__url").inner_text() == load_config(ROOT).base_url + CORRECTED
 
 
 # --- phone ---------------------------------------------------------------------------------------

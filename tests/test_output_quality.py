@@ -7,13 +7,13 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from site_builder.config import load_config
-from tests.helpers import build_site
 from tests.site_checks import is_web, local_file, page_url, parse_page, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,11 +21,9 @@ VNU_JAR = Path(os.environ.get("VNU_JAR", ROOT / ".tools/node_modules/vnu-jar/bui
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo archive, built once for this module."""
-    out = tmp_path_factory.mktemp("demo") / "public"
-    build_site(ROOT, output=out)
-    return out
+def demo(demo_build: Callable[..., Path]) -> Path:
+    """The demo archive as `make build` builds it."""
+    return demo_build()
 
 
 @pytest.fixture(scope="module")

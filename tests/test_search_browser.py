@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import build_site
+from tests.helpers import DEMO_SUB_PATH
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (pip install -e '.[test]')")
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -22,16 +22,14 @@ SEED_FR_PATH = "fr/2024/11/deploiement-ukraine/"
 SEED_EN_PATH = "en/2024/11/ukraine-deployment/"
 DEFENCE_FR = "Défense européenne\u00a0: les ministres cherchent un financement commun"  # French typography
 
-BUILDS = {"root": ("https://example.github.io/", "/"), "subpath": ("https://example.github.io/archive/", "/archive/")}
+BUILDS = {"root": (None, "/"), "subpath": (DEMO_SUB_PATH, "/archive/")}
 
 
 @pytest.fixture(scope="module", params=sorted(BUILDS))
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The repository's demo archive with its search index, built once per base path."""
+def built(request: pytest.FixtureRequest, demo_build: Callable[..., Path]) -> tuple[Path, str]:
+    """The repository's demo archive with its search index, at the root and under a sub-path."""
     base_url, prefix = BUILDS[request.param]
-    out = tmp_path_factory.mktemp(request.param) / "public"
-    build_site(ROOT, output=out, base_url=base_url)
-    return out, prefix
+    return demo_build(base_url), prefix
 
 
 @pytest.fixture

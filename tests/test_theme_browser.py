@@ -8,17 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import build_site
-
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = "fr/2024/11/deploiement-ukraine/"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("theme") / "public"
-    build_site(ROOT, output=out, base_url="http://127.0.0.1/", search=False)
-    return out
+def site(demo_build: Callable[..., Path]) -> Path:
+    return demo_build()
 
 
 @pytest.mark.parametrize("width", [390, 1280])

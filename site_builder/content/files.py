@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from site_builder import sources
-from site_builder.errors import Problem
+from site_builder.errors import WARNING, Kind, Problem
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,50 @@ def find_sources(root: Path) -> tuple[list[Path], list[Problem]]:
     """Every `content/articles/**/*.md`, sorted by path (not read); what is not a source (a link out
     of the project or to a folder, a FIFO, a name that is not UTF-8: see `sources`) is reported."""
     found = sources.walk(root, ARTICLES_DIR.as_posix())
-    return [path for rel, path in found.files if is_article_name(rel.rpartition("/")[2])], found.problems
+    paths, problems = [], found.problems
+    for rel, path in found.files:
+        name = rel.rpartition("/")[2]
+        if is_article_name(name):
+            paths.append(path)
+        elif (problem := not_read(f"{ARTICLES_DIR.as_posix()}/{rel}", name)) is not None:
+            problems.append(problem)
+    return paths, problems
 
 
 def is_article_name(name: str) -> bool:
-    """True for the name of a file that is an article (`*.md`, not hidden: editors' files are)."""
-    return name.endswith(".md") and not name.startswith(".")
+    """True for the name of a file that is an article (`*.md`, not hidden: editors' files are; a
+    language suffix in lower case: `x.fr.md`, not `x.FR.md`)."""
+    return name.endswith(".md") and not name.startswith(".") and not _upper_suffix(name[:-3])
+
+
+MARKDOWN_EXTENSIONS = frozenset({"md", "markdown", "mdown", "mkd", "mkdn", "mdwn"})
+"""What other tools (Hugo, editors) accept as Markdown; an article here ends in `.md`."""
+
+
+def not_read(rel: str, name: str) -> Problem | None:
+    """The warning for a file under content/articles/ that looks like an article but is not read as
+    one (`x.fr.markdown`, `x.FR.md`, `x.fr.MD`), saying what to rename it to; None for any other."""
+    stem, _, extension = name.rpartition(".")
+    if is_article_name(name) or name.startswith(".") or not stem or extension.lower() not in MARKDOWN_EXTENSIONS:
+        return None  # (with no dot, `stem` is empty)
+    base, _, suffix = stem.rpartition(".")
+    if base and _language_like(suffix):
+        rename = f"`{base}.{suffix.lower()}.md`"
+    else:
+        rename = f"`{stem}.fr.md` (with its language's suffix)"
+    why = (f"its name ends in `.{extension}`, not `.md`" if extension != "md"
+           else "its language suffix is not in lower case")
+    return Problem(rel, None, f"is not read as an article ({why}): rename it {rename}", WARNING, Kind.NOT_AN_ARTICLE)
+
+
+def _language_like(suffix: str) -> bool:
+    return len(suffix) == 2 and suffix.isascii() and suffix.isalpha()
+
+
+def _upper_suffix(stem: str) -> bool:
+    """True when `stem` ends in a language suffix written in capitals (`x.FR`, `x.Fr`)."""
+    suffix = stem.rpartition(".")[2]
+    return suffix != stem and _language_like(suffix) and not suffix.islower()
 
 
 def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str]) -> list[Path] | None:
@@ -83,6 +121,8 @@ def find_sources_again(root: Path, last: Sequence[Path], changed: Iterable[str])
             removed.add(str(path))
         elif is_article_name(path.name) and str(path) not in known:
             added.append(path)
+        elif not_read(rel, path.name) is not None:  # its warning is the walk's
+            return None
     paths = [path for path in last if str(path) not in removed] if removed else list(last)
     if added:  # in the walk's order
         paths = sorted(paths + added, key=lambda p: (p.parent.relative_to(top).parts, p.name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -175,6 +176,8 @@ def load_yaml_mapping(header: str, first_line: int) -> tuple[dict[str, Any], Lin
         if exc.problem and exc.context and start and mark and start.line != mark.line:
             # libyaml stops where it gave up; say where the unfinished construct began too.
             problem += f" ({exc.context} that starts at line {first_line + start.line}, column {start.column + 1})"
+        if mark and "mapping values are not allowed" in problem:
+            problem += _quote_hint(header.split("\n")[mark.line] if mark.line < header.count("\n") + 1 else "")
         raise FrontMatterError(f"invalid YAML in the front matter{column}: {problem}", where) from None
     except yaml.reader.ReaderError as exc:
         raise FrontMatterError(f"invalid YAML in the front matter: {exc.reason} "
@@ -277,6 +280,16 @@ def _refuse_events(header: str, first_line: int, loader: type) -> None:
                                        f"{MAX_YAML_DEPTH} levels deep: flatten it", line)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _quote_hint(line: str) -> str:
+    """What to do about a value that holds `: ` (`title: Covid : la France reconfine`, as French
+    typography writes it): put it in quotes, shown on the line itself."""
+    key, colon, value = line.partition(":")
+    if not colon or not key.strip() or not value.strip():
+        return ": a value that holds `: ` must be in quotes"
+    quoted = json.dumps(value.strip(), ensure_ascii=False)  # (JSON's string syntax is valid YAML)
+    return f": a value that holds `: ` must be in quotes: `{key.rstrip()}: {quoted}`"
 
 
 def _shown_tag(tag: str) -> str:

@@ -1,8 +1,11 @@
 """Markdown to HTML: CommonMark + tables, footnotes, strikethrough, heading ids; raw HTML policy.
 
-markdown-it-pyrs (Rust, 15–20× faster than markdown-it-py) renders; heading ids, rebased links and the
-first paragraph are then found in the HTML it wrote, whose tags are all real (escaped text never holds
-`<`). The rare text that markdown-it-pyrs handles badly (`markdown_guard`) goes to markdown-it-py."""
+markdown-it-pyrs (Rust, 15–20× faster than markdown-it-py) renders; heading ids and the first
+paragraph are then found in the HTML it wrote, whose tags are all real (escaped text never holds
+`<`). The rare text that markdown-it-pyrs handles badly (`markdown_guard`) goes to markdown-it-py.
+Root-relative links are found here (`site_links`) but written as they are: the base path they are
+published under is the renderer's business (`urls.under_base`), so a parsed body is the same for
+every `base_url`."""
 
 from __future__ import annotations
 
@@ -107,8 +110,13 @@ EXTENSIONS = ["table", "strikethrough", "footnote"]
 MARK: Final = "data-sourcepos"
 MARKED = f' {MARK}="[0-9:-]*"'
 HEADING = {True: re.compile(f"<(h[2-4]){MARKED}>"), False: re.compile("<(h[2-4])>")}
-LINK_TARGET = {True: re.compile(f'<(?:a|img){MARKED} (?:href|src)="([^"]*)"'),
-               False: re.compile('<(?:a|img) (?:href|src)="([^"]*)"')}
+LINK_TARGET = re.compile('<(?:a|img) (?:href|src)="([^"]*)"')
+"""A link or image target in Markdown's HTML (no raw HTML: every tag is Markdown's)."""
+# A tag that may hold a URL (group 1), or what is skipped: a comment, an element whose text is not markup.
+URL_TAG = re.compile(r"<!--.*?-->|<(?:script|style|textarea)\b.*?</(?:script|style|textarea)\s*>"
+                     r"|(<)[a-zA-Z][^>]*?\s(?:href|src|srcset)\s*=[^>]*>", re.IGNORECASE | re.DOTALL)
+URL_ATTRIBUTE = re.compile(r"""\s(href|src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+SRCSET_URL = re.compile(r"(?:^|,)\s*([^\s,]+)")
 UNMARK = re.compile(MARKED)
 MARKED_ELEMENT = re.compile(f'<([a-z][a-z0-9]*) {MARK}="([0-9]+):[0-9]+-([0-9]+):[0-9]+"')
 BLOCK_TAG = re.compile("<(/?)(blockquote|ul|ol|section|p)[ >]")
@@ -130,15 +138,10 @@ class RenderedMarkdown:
     """Body HTML, safe to insert as-is under the site's raw HTML policy."""
     first_paragraph: str
     """Plain text of the first paragraph, the default summary ("" when there is none)."""
-    site_links: tuple[str, ...] = ()
-    """Root-relative links and images in the body (`/fr/2024/11/x/`), as written."""
 
 
-def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/") -> RenderedMarkdown:
-    """Render an article body under the raw HTML policy `sanitize`, `escape` or `trust`.
-
-    Root-relative links (`/fr/…`) are written under `base_path`, so a site published under a
-    sub-path keeps working."""
+def render_markdown(text: str, raw_html: str = "sanitize") -> RenderedMarkdown:
+    """Render an article body under the raw HTML policy `sanitize`, `escape` or `trust`."""
     raw = raw_html != "escape" and "<" in text  # without `<` there is no raw HTML
     reason = fallback_reason(text)
     html = None if reason else render_fast(text, raw_html, marked=raw)
@@ -147,7 +150,7 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
         log.debug("rendered with markdown-it-py: %s", reason or "markdown-it-pyrs panicked")
         html, marked = render_careful(text, raw_html), True
     first = first_paragraph(html, marked)
-    html, site_links = rebase_links(add_heading_ids(html, marked), base_path, marked)
+    html = add_heading_ids(html, marked)
     if marked:
         html = UNMARK.sub("", html)
     check_html_depth(html)
@@ -155,7 +158,7 @@ def render_markdown(text: str, raw_html: str = "sanitize", base_path: str = "/")
     # markdown-it (as with `escape`): the sanitizer is needed only for a link to another scheme.
     if raw_html == "sanitize" and (raw or not all_targets_allowed(html)):
         html = sanitize(html)
-    return RenderedMarkdown(html, first, site_links)
+    return RenderedMarkdown(html, first)
 
 
 @memo.memoized(maxsize=6)
@@ -240,23 +243,32 @@ def heading_text(html: str) -> str:
     return unescape(ANY_TAG.sub("", FOOTNOTE_REF.sub("", html)).replace("\n", ""))
 
 
-def rebase_links(html: str, base_path: str, marked: bool) -> tuple[str, tuple[str, ...]]:
-    """Prefix root-relative link and image targets with `base_path`; return them as written."""
-    found = []
-    parts, done = [], 0
-    for match in LINK_TARGET[marked].finditer(html):
-        target = unescape(match.group(1))
-        if target.startswith("/") and not target.startswith("//"):
-            found.append(target)
-            parts += [html[done:match.start(1)], escape_attribute(base_path)]
-            done = match.start(1) + 1  # the escaped target starts with its `/` too
-    return "".join(parts) + html[done:], tuple(found)
+def find_site_links(html: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Where the root-relative URLs of `html`'s `href`, `src` and `srcset` attributes start (the
+    offset of their `/`), and those URLs as written: Markdown's links and images and raw HTML's alike,
+    in any quoting. Comments and the text of `script`, `style` and `textarea` (with `trust`) are not
+    markup and are skipped."""
+    offsets: list[int] = []
+    links: list[str] = []
+    for tag in URL_TAG.finditer(html):
+        if tag.group(1) is None:  # a comment, or an element whose text is not markup
+            continue
+        for attribute in URL_ATTRIBUTE.finditer(html, tag.start(), tag.end()):
+            start = next(attribute.start(i) for i in (2, 3, 4) if attribute.start(i) >= 0)
+            value = next(v for v in attribute.group(2, 3, 4) if v is not None)
+            candidates = [(0, value)] if attribute.group(1).lower() != "srcset" else [
+                (m.start(1), m.group(1)) for m in SRCSET_URL.finditer(value)]
+            for at, url in candidates:
+                if url.startswith("/") and not url.startswith("//"):
+                    offsets.append(start + at)
+                    links.append(unescape(url))
+    return tuple(offsets), tuple(links)
 
 
 def all_targets_allowed(html: str) -> bool:
     """True when every link and image target in Markdown's `html` (unmarked) is relative or uses a
     scheme of URL_SCHEMES: what `sanitize` would keep as it is."""
-    return all(ALLOWED_TARGET.match(target) for target in LINK_TARGET[False].findall(html))
+    return all(ALLOWED_TARGET.match(target) for target in LINK_TARGET.findall(html))
 
 
 def escape_attribute(value: str) -> str:

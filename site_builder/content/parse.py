@@ -18,8 +18,8 @@ from site_builder import typography, urls
 from site_builder.config import SiteConfig
 from site_builder.content.files import Source, oversize_problem
 from site_builder.content.front_matter import FrontMatterError, decode, split_front_matter
-from site_builder.content.markdown import MarkdownError, render_markdown
-from site_builder.errors import ContentError, Problem, did_you_mean
+from site_builder.content.markdown import MarkdownError, find_site_links, render_markdown
+from site_builder.errors import WARNING, ContentError, Kind, Problem, did_you_mean
 from site_builder.i18n import language_of
 from site_builder.model import CORRECTION_KINDS, Article, Correction
 from site_builder.slugs import make_slug
@@ -28,6 +28,22 @@ KNOWN_KEYS = frozenset({
     "title", "date", "updated", "tags", "summary", "author", "draft", "slug", "translation_key",
     "extra", "lang", "image", "image_alt", "corrections",
 })
+REQUIRED_KEYS = frozenset({"title", "date"})
+"""The keys an article cannot do without: empty, they are reported; any other empty key is absent."""
+FOREIGN_KEYS = {
+    "description": "use `summary` (one or two sentences for lists, feeds and search)",
+    "excerpt": "use `summary` (one or two sentences for lists, feeds and search)",
+    "categories": "merge it into `tags` (`tags: [Économie, Europe]`)",
+    "keywords": "merge it into `tags` (`tags: [Économie, Europe]`)",
+    "lastmod": "use `updated` (`updated: 2024-11-28`)",
+    "last_modified_at": "use `updated` (`updated: 2024-11-28`)",
+    "publishdate": "use `date` (the publication date: `date: 2024-11-27`)",
+    "authors": "use `author` (a name or a list: `author: [Claire Martin, Yanis Benali]`)",
+    "images": "use `image` (one lead image, `image: /images/photo.jpg`, with `image_alt`)",
+    "translationkey": "use `translation_key`",
+    "language": "use `lang`, or name the file `x.fr.md`",
+}
+"""Keys other tools (Hugo, Jekyll) use, by lower-case name, and what to write here instead."""
 CORRECTION_KEYS = frozenset({"date", "text", "type"})
 MAX_TAGS_PER_ARTICLE = 50
 """Most tags one article may have. Each tag page lists the article with all its tags (its card, its
@@ -49,15 +65,17 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
     except FrontMatterError as exc:
         raise ContentError([Problem(source.rel, exc.line, str(exc))]) from None
     problems: list[Problem] = []
-    fields, lines = front.fields, front.lines
+    fields, lines = given(front.fields), front.lines
 
     def problem(key: str | None, message: str) -> None:
         problems.append(Problem(source.rel, lines.get(key) if key else 1, message))
 
     for key in sorted(set(fields) - KNOWN_KEYS, key=str):
-        problem(str(key), f"unknown front-matter key `{key}`{did_you_mean(str(key), KNOWN_KEYS)}")
+        problem(str(key), unknown_key_message(str(key)))
     name = source.rel.rsplit("/", 1)[-1]  # (POSIX style: = PurePosixPath(source.rel).name, 10× faster)
     lang, stem, lang_error = language_of(name, fields.get("lang"))
+    if lang is None and "lang" not in fields:
+        raise ContentError([no_language(source.rel, stem, config)])
     if lang_error:
         problem("lang", lang_error)
     elif lang not in config.language_codes:
@@ -88,20 +106,57 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         raise ContentError(problems)
     assert lang and title and published  # guaranteed when no problem was found
     try:
-        body = render_markdown(front.body, config.raw_html, config.base_path)
+        body = render_markdown(front.body, config.raw_html)
     except MarkdownError as exc:
         raise ContentError([Problem(source.rel, front.body_line + (exc.line or 0), str(exc))]) from None
     # Set in the language's typography here, once: pages, feeds and the search index share the text.
+    body_html = typography.html(body.html, lang)
+    link_offsets, site_links = find_site_links(body_html)  # rebased under the base path when rendered
     return Article(
         source=source.rel, lang=lang, slug=slug, translation_key=key, title=typography.text(title, lang),
         date=published, updated=updated, tag_labels=tags, authors=authors,
         summary=typography.text(summary or body.first_paragraph, lang), summary_given=bool(summary), draft=draft,
-        image=image or None, image_alt=image_alt or "", body_html=typography.html(body.html, lang),
+        image=image or None, image_alt=image_alt or "", body_html=body_html,
         path=urls.article(lang, config.local(published), slug),
-        lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=body.site_links,
+        lines=MappingProxyType(dict(lines)), extra=MappingProxyType(extra), site_links=site_links,
+        link_offsets=link_offsets,
         corrections=tuple(dataclasses.replace(c, text=typography.text(c.text, lang)) for c in corrections),
         fingerprint=fingerprint,
     )
+
+
+def is_empty(value: Any) -> bool:
+    """True for what means "not given": null, blank text, an empty mapping, a list of nothing but those."""
+    if value is None or isinstance(value, str):
+        return value is None or not value.strip()
+    if isinstance(value, list):
+        return all(map(is_empty, value))
+    return isinstance(value, dict) and not value
+
+
+def given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The front matter without its empty keys (`author: ''`, `tags: []`, `image:`): empty means
+    absent, everywhere but the required keys (which say that they are empty)."""
+    if not any(map(is_empty, fields.values())):
+        return fields
+    return {key: value for key, value in fields.items() if key in REQUIRED_KEYS or not is_empty(value)}
+
+
+def unknown_key_message(key: str) -> str:
+    """`unknown front-matter key `x``, with our name for it when another tool's, else the nearest key."""
+    hint = FOREIGN_KEYS.get(key.lower())
+    if hint:
+        return f"unknown front-matter key `{key}`: {hint}"
+    return f"unknown front-matter key `{key}`{did_you_mean(key, KNOWN_KEYS)}"
+
+
+def no_language(rel: str, stem: str, config: SiteConfig) -> Problem:
+    """The warning for a file whose name and front matter give no language: it is not an article."""
+    codes = config.language_codes
+    names = " or ".join(f"`{stem}.{code}.md`" for code in codes[:2])
+    return Problem(rel, None, "is not read as an article (its name has no language suffix, its front matter no "
+                   f"`lang:`): rename it {names}, or add `lang: {codes[0]}` to its front matter",
+                   WARNING, Kind.NOT_AN_ARTICLE)
 
 
 Report = Callable[[str | None, str], None]
@@ -195,7 +250,8 @@ def _correction(item: Any, position: int, tz: ZoneInfo, published: datetime | No
     errors: list[str] = []
     moment = _datetime(item, "date", tz, lambda _key, message: errors.append(message), required=True)
     text = _text(item, "text", lambda _key, message: errors.append(message), required=True)
-    kind = item.get("type", "correction")
+    kind = item.get("type")
+    kind = "correction" if is_empty(kind) else kind  # (empty means absent: the default)
     if kind not in CORRECTION_KINDS:
         errors.append(f"`type` is `{_cut(str(kind))}`: use `correction` or `clarification`")
     if moment and published and moment < published:
@@ -220,8 +276,14 @@ def _tags(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
         return ()
     result: dict[str, str] = {}
     for item in value:
-        if not isinstance(item, str) or not item.strip():
-            problem("tags", f"every tag must be non-empty text; `{_shown(item)}` is not")
+        if is_empty(item):
+            continue  # (`tags: [Europe, '']`: an empty tag is no tag)
+        if type(item) is int:  # `tags: [bilan, 2024]`: a year is a tag as it is written
+            item = str(item)
+        if not isinstance(item, str):
+            read_as = {bool: "true/false", float: "a number"}.get(type(item), "a list or a mapping")
+            problem("tags", f"every tag must be text; `{_shown(item)}` is read as {read_as}: put the tag in "
+                    "quotes as you mean it (`tags: [\"…\"]`)")
             continue
         label = unicodedata.normalize("NFC", " ".join(item.split()))
         if not make_slug(label):
@@ -236,8 +298,11 @@ def _authors(fields: dict[str, Any], problem: Report) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(a, str) and a.strip() for a in items):
-        problem("author", "`author` must be a name or a list of names")
+    if isinstance(items, list):
+        items = [a for a in items if not is_empty(a)]  # (`author: [Claire Martin, '']`)
+    if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+        problem("author", f"`author` must be a name or a list of names, not `{_shown(value)}`: "
+                "`author: Claire Martin` or `author: [Claire Martin, Yanis Benali]`")
         return ()
     return tuple(unicodedata.normalize("NFC", a.strip()) for a in items)
 

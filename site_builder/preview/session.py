@@ -31,7 +31,7 @@ from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult, build
 from site_builder.content.files import read_source
 from site_builder.content.parse import parse_article
-from site_builder.errors import WARNING, ContentError, sort_problems
+from site_builder.errors import NOTE, WARNING, ContentError, sort_problems
 from site_builder.model import Article
 from site_builder.output.journal import update_in_place
 from site_builder.output.state import OutputRecord, file_stat
@@ -46,7 +46,7 @@ from site_builder.site.check import promote, review
 
 log = logging.getLogger(__name__)
 
-BODY_FIELDS = frozenset({"body_html", "site_links", "fingerprint", "lines"})
+BODY_FIELDS = frozenset({"body_html", "site_links", "link_offsets", "fingerprint", "lines"})
 """What an edit may change for its article to sort, link and group as before: what its own page and
 the feeds show of it (its body; `lines` only places warnings). Its summary may change too when it
 is taken from the body (no `summary:`): the lists that show its card are then rendered again."""
@@ -126,8 +126,11 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str],
         replaced[old] = new
     site = replace_articles(site, replaced)
     edited = set(changed)
+    found = review(site, made.paths, made.registry, WARNING, only=edited)
     warnings = sort_problems([*(w for w in last.result.warnings if w.path not in edited),
-                              *review(site, made.paths, made.registry, WARNING, only=edited)])
+                              *(p for p in found if p.severity != NOTE)])
+    notes = sort_problems([*(n for n in last.result.notes if n.path not in edited),
+                           *(p for p in found if p.severity == NOTE)])
     if options.strict and warnings:
         raise ContentError(promote(warnings))
     # The edited articles' pages, the lists that show a new summary, and the feeds that carry one of them.
@@ -155,11 +158,12 @@ def edit_bodies(last: Snapshot, options: BuildOptions, changed: Sequence[str],
     for path in writes:
         records[path] = dataclasses.replace(records[path], stat=file_stat(os.stat(folder / path)))
     seconds = time.perf_counter() - started
-    result = dataclasses.replace(last.result, seconds=seconds, warnings=tuple(warnings), parsed=len(replaced),
-                                 rendered=rendered, written=len(writes), timings=(("edit", seconds),))
+    result = dataclasses.replace(last.result, seconds=seconds, warnings=tuple(warnings), notes=tuple(notes),
+                                 parsed=len(replaced), rendered=rendered, written=len(writes),
+                                 timings=(("edit", seconds),))
     log.debug("edited %d bodies: %d pages rendered, %d files written", len(replaced), rendered, len(writes))
-    return dataclasses.replace(last, options=options, made=dataclasses.replace(made, site=site, problems=warnings),
-                               records=records, result=result)
+    made = dataclasses.replace(made, site=site, problems=[*warnings, *notes])
+    return dataclasses.replace(last, options=options, made=made, records=records, result=result)
 
 
 def is_regular_file(path: os.PathLike[str]) -> bool:

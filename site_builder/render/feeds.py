@@ -85,7 +85,8 @@ def article_entry(cfg: SiteConfig, article: Article) -> Entry:
     url = urls.absolute(cfg, article.path)
     return Entry(
         id=url, title=article.title, link=url, published=article.date, updated=article.modified,
-        authors=article.authors, summary=article.summary, content_html=article.body_html,
+        authors=article.authors, summary=article.summary,
+        content_html=urls.under_base(article.body_html, article.link_offsets, cfg.base_path),
         categories=tuple(Category(t.key, t.label, urls.absolute(cfg, urls.tags_index(article.lang)))
                          for t in article.tags),
     )

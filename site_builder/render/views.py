@@ -295,7 +295,7 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         authors=article.authors, summary=article.summary,
         dek=article.summary if article.summary_given else "",
         tags=tuple(Link(urls.href(cfg, t.path), t.label) for t in article.tags),
-        body=Markup(name_footnote_links(article.body_html, lang)),
+        body=Markup(name_footnote_links(urls.under_base(article.body_html, article.link_offsets, cfg.base_path), lang)),
         opens_with_note=opens_with_note(article.body_html),
         translations=tuple(Link(urls.href(cfg, t.path), t.title, t.lang) for t in article.translations),
         feedback_href=feedback_href(cfg, article),

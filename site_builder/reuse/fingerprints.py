@@ -49,6 +49,13 @@ def config_fingerprint(config: SiteConfig) -> str:
     return digest(repr(replace(config, root=Path("."), source_file=None)))
 
 
+def parse_fingerprint(config: SiteConfig) -> str:
+    """What of the config an article's parse depends on: all of it but the address the site is
+    published at (links are put under its base path when pages are rendered), so that the preview's
+    builds and `build --base-url …` share their parsed articles."""
+    return config_fingerprint(replace(config, base_url=SiteConfig.base_url))
+
+
 def folder_fingerprint(*folders: tuple[Path, str]) -> str:
     """Names and bytes of the source files of each (project, folder) (templates: a change re-renders
     every page), and what `sources.walk` reports there: a build that would report it never passes

@@ -16,8 +16,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
-from site_builder.content.files import ARTICLES_DIR
-from site_builder.errors import Problem, Severity
+from site_builder.content.files import ARTICLES_DIR, is_article_name, not_read
+from site_builder.errors import Kind, Problem, Severity
 from site_builder.model import Article
 from site_builder.output.state import Stat, entries_under, file_stat
 from site_builder.render.pages import THEME_DIR
@@ -28,7 +28,7 @@ from site_builder.site.tags import REGISTRY_FILE
 
 log = logging.getLogger(__name__)
 
-IGNORED_OPTIONS = ("now", "jobs")
+IGNORED_OPTIONS = ("now", "jobs", "progress")
 """Options that do not shape the output (`now` is accounted for by the horizon)."""
 
 
@@ -43,7 +43,8 @@ class Record:
     articles: dict[str, int]
     pages: int
     files: int
-    warnings: list[tuple[str, int | None, str, str]]
+    warnings: list[tuple[str, int | None, str, str, str]]
+    """Its warnings and notes: path, line, message, severity, kind."""
 
     def still_holds(self, inputs: str, output: str, now: datetime | None) -> bool:
         """True when the same inputs, the same output folder and the clock give the same site."""
@@ -51,8 +52,8 @@ class Record:
         return inputs == self.inputs and output == self.output and before_horizon
 
     def warning_problems(self) -> tuple[Problem, ...]:
-        return tuple(Problem(path, line, message, Severity(severity))
-                     for path, line, message, severity in self.warnings)
+        return tuple(Problem(path, line, message, Severity(severity), Kind(kind))
+                     for path, line, message, severity, kind in self.warnings)
 
 
 def inputs_fingerprint(options: object, project: Path, config_digest: str,
@@ -76,7 +77,10 @@ def inputs_fingerprint(options: object, project: Path, config_digest: str,
         return digest(*parts)
     found = 0
     for rel, stat in tree_stats(project / ARTICLES_DIR):
-        if not rel.endswith(".md") or rel.rsplit("/", 1)[-1].startswith("."):
+        name = rel.rsplit("/", 1)[-1]
+        if not is_article_name(name):
+            if not_read(rel, name) is not None:  # a file not read as an article: its warning is the build's
+                return None
             continue
         record = sources.get(f"{ARTICLES_DIR.as_posix()}/{rel}")
         if record is None or not (record.still_valid(stat) or same_bytes(project / ARTICLES_DIR / rel, stat, record)):
@@ -138,10 +142,13 @@ def _checked(record: Record) -> Record:
     counts = [record.pages, record.files, *record.articles.values()]
     if not (isinstance(record.inputs, str) and isinstance(record.output, str)
             and all(type(n) is int for n in counts) and all(isinstance(lang, str) for lang in record.articles)
-            and all(len(w) == 4 and isinstance(w[0], str) and isinstance(w[2], str) and isinstance(w[3], str)
-                    and (w[1] is None or type(w[1]) is int) for w in record.warnings)):
+            and all(len(w) == 5 and isinstance(w[0], str) and isinstance(w[2], str) and w[3] in _SEVERITIES
+                    and w[4] in _KINDS and (w[1] is None or type(w[1]) is int) for w in record.warnings)):
         raise ValueError("a field of the wrong type")
     return record
+
+
+_SEVERITIES, _KINDS = frozenset(map(str, Severity)), frozenset(map(str, Kind))
 
 
 def save(cache: Cache, folder: Path, record: Record | None) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import jinja2
 
 from site_builder.config import SiteConfig
-from site_builder.errors import ConfigError
+from site_builder.errors import NOTE, ConfigError
 from site_builder.model import OutputFile
-from site_builder.options import BuildOptions, BuildResult, Prepared, site_config
+from site_builder.options import BuildOptions, BuildResult, Prepared, Progress, no_progress, site_config
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written
 from site_builder.output.write import discard, new_stage
@@ -92,6 +92,8 @@ class Reuse:
         """The earliest date of an article left out for being in the future (see `last_build`)."""
         self.collecting = False
         self.since: Since | None = None
+        self.progress: Progress = no_progress
+        """Told how the build goes (`BuildOptions.progress`)."""
         if owned and gc.isenabled():
             # A build allocates millions of small records that live until its end and form no cycles:
             # the cyclic collector would walk them again and again for nothing (~40% of rendering).
@@ -114,6 +116,7 @@ class Reuse:
                 cache = None
         reuse = cls(cache, options.jobs or default_jobs(), Stopwatch(started), owned=True)
         reuse.since = since
+        reuse.progress = options.progress or no_progress
         if since is not None:
             reuse.state = since.last.output_state()
         elif output:
@@ -149,7 +152,9 @@ class Reuse:
         log.debug("nothing changed since the last build of %s", folder)
         return BuildResult(output=options.output_dir, articles=record.articles, pages=record.pages,
                            files=record.files, seconds=time.perf_counter() - self.started,
-                           warnings=record.warning_problems(), timings=tuple(self.clock.laps))
+                           warnings=tuple(p for p in record.warning_problems() if p.severity != NOTE),
+                           notes=tuple(p for p in record.warning_problems() if p.severity == NOTE),
+                           timings=tuple(self.clock.laps))
 
     def open_output(self, out_dir: Path) -> None:
         """What the cache says the last build wrote into the output folder (each file's page key;
@@ -166,7 +171,7 @@ class Reuse:
         """The render stage wrapped: only the pages whose key changed since the files in the output
         folder were written, in the workers (which write a first build's pages into the staging
         folder); `meanwhile` is called while they render."""
-        self.renderer = pages.ReusingRenderer(self.state, context, self.jobs, self.stage)
+        self.renderer = pages.ReusingRenderer(self.state, context, self.jobs, self.stage, self.progress)
         outputs = self.renderer(env, planned, meanwhile)
         self.clock.lap("render")
         return outputs
@@ -194,7 +199,7 @@ class Reuse:
         output = last_build.output_fingerprint(self._files_after(folder, written, options.search))
         last_build.save(self.cache, folder, last_build.Record(
             inputs, output, self.horizon, dict(result.articles), result.pages, result.files,
-            [(p.path, p.line, p.message, p.severity) for p in result.warnings]))
+            [(p.path, p.line, p.message, p.severity, p.kind) for p in (*result.warnings, *result.notes)]))
 
     def _files_after(self, folder: Path, written: Written, search: bool) -> dict[str, Stat]:
         """Every file in the output folder after the write and its stat: from what was there and what

@@ -27,9 +27,10 @@ from site_builder.content.files import read_source as content_read_source
 from site_builder.content.parse import parse_article
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Article
+from site_builder.options import Progress, no_progress
 from site_builder.output.state import Stat, file_stat
 from site_builder.reuse.entries import SourceRecord, pack, unpack_own
-from site_builder.reuse.fingerprints import code_fingerprint, config_fingerprint, digest, now_ns
+from site_builder.reuse.fingerprints import code_fingerprint, digest, now_ns, parse_fingerprint
 from site_builder.reuse.store import Cache
 from site_builder.reuse.workers import iterate_in_workers
 
@@ -66,11 +67,12 @@ class Loaded(NamedTuple):
 
 
 def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Found | None = None,
-                  changed: Collection[str] | None = None) -> Loaded:
+                  changed: Collection[str] | None = None, progress: Progress = no_progress) -> Loaded:
     """Every good article, from the cache when its source is unchanged, else parsed (in `jobs`
     processes). Given what the last build `found` and what `changed` since (paths relative to the
     project: a session's, see `session`), the articles folder is not walked again, and only the
-    changed files are looked at (the others are as the cache knows them)."""
+    changed files are looked at (the others are as the cache knows them). `progress` is told of
+    each article parsed: ("parse", done, to do)."""
     paths = find_sources_again(config.root, last.paths, changed) if last and changed is not None else None
     if last is not None and paths is not None:
         found = Found(paths, list(last.problems))
@@ -81,7 +83,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     # A first build (nothing known, nothing stored) parses every file: the workers read them too.
     first = not known and not MEMORY.articles and (cache is None or not cache.holds_articles())
     records, fresh, unread = _read_changed(config, found.paths, known, problems, changed, read=not first)
-    context = digest(code_fingerprint(), config_fingerprint(config))
+    context = digest(code_fingerprint(), parse_fingerprint(config))
     keys = {rel: _article_key(context, rel, record.digest) for rel, record in records.items()}
     reused, unsaved = _reuse(cache, set(keys.values()))
     misses = _misses(config, keys, reused, fresh, records, context, problems)
@@ -90,7 +92,9 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
     parse = partial(_parse, config=config, context=context, packed=cache is not None)
     work = [Work(source.rel, source.data, keys[source.rel]) for source in misses] + unread
     parsed = 0
-    for item, (source_digest, key, result, seen) in zip(work, iterate_in_workers(parse, work, jobs), strict=True):
+    for done, (item, (source_digest, key, result, seen)) in enumerate(
+            zip(work, iterate_in_workers(parse, work, jobs), strict=True), start=1):
+        progress("parse", done, len(work))
         if item.data is None:  # read by the worker: known now (unless it could not be read)
             if source_digest is None or seen is None:
                 problems.extend(result)  # type: ignore[arg-type]
@@ -122,7 +126,7 @@ def load_articles(config: SiteConfig, cache: Cache | None, jobs: int, last: Foun
 
 def article_key(config: SiteConfig, rel: str, data: bytes) -> str:
     """The cache key (and `Article.fingerprint`) of the article parsed from `data` at `rel`."""
-    return _article_key(digest(code_fingerprint(), config_fingerprint(config)), rel, digest(data))
+    return _article_key(digest(code_fingerprint(), parse_fingerprint(config)), rel, digest(data))
 
 
 def _article_key(context: str, rel: str, source_digest: str) -> str:

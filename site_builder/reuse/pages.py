@@ -19,6 +19,7 @@ import jinja2
 from site_builder import memo, urls
 from site_builder.config import SiteConfig
 from site_builder.model import OutputFile
+from site_builder.options import Progress, no_progress
 from site_builder.output.state import KeptFile, OutputState, stage_file
 from site_builder.render import pages as rendering
 from site_builder.render import plans
@@ -64,8 +65,11 @@ def _environment(project: Path, templates: str) -> jinja2.Environment:
 class ReusingRenderer:
     """Renders the pages whose key changed (in `jobs` processes); keeps the others as they are on disk."""
 
-    def __init__(self, state: OutputState | None, context: str, jobs: int, stage: Path | None = None):
+    def __init__(self, state: OutputState | None, context: str, jobs: int, stage: Path | None = None,
+                 progress: Progress = no_progress):
         self.state = state
+        self.progress = progress
+        """Told of each page rendered: ("render", done, to do)."""
         self.context = context
         self.jobs = jobs
         self.stage = stage
@@ -91,9 +95,10 @@ class ReusingRenderer:
                 todo.append(index)
         done = map_in_workers(partial(_render_with_key, env=env, renderer=self), [pages[i] for i in todo], self.jobs,
                               meanwhile)
-        for index, (output, key) in zip(todo, done, strict=True):
+        for count, (index, (output, key)) in enumerate(zip(todo, done, strict=True), start=1):
             outputs[index] = output
             self.keys[output.path] = key
+            self.progress("render", count, len(todo))
         MEMORY.pages = {page.path: (page, self.context, self.keys[urls.output_file(page.path)]) for page in pages}
         self.rendered += len(todo)
         return outputs  # type: ignore[return-value]

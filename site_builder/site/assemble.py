@@ -26,13 +26,27 @@ def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
     return tuple(sorted(sorted(articles, key=lambda a: a.source), key=lambda a: a.date, reverse=True))
 
 
+CLASHES = (
+    (lambda a: (a.lang, a.translation_key), "translation_key",
+     lambda a: f"both are the `{a.lang}` version of `{a.translation_key}`: give one of them "
+               "another `translation_key` (or fix its language suffix)"),
+    (lambda a: a.path, "slug", lambda a: f"both would be published at /{a.path}: give one of them another `slug`"),
+)
+"""What two articles may not share: (what, the field to fix, what to say)."""
+
+
+def without_clashes(articles: list[Article]) -> tuple[list[Article], list[Problem]]:
+    """The articles but the later (by path) of each pair that clash, and an error for each of those:
+    the rest of the site can still be assembled and checked."""
+    problems = [problem for key, field, message in CLASHES for problem in clashes(articles, key, field, message)]
+    left_out = {problem.path for problem in problems}
+    return [a for a in articles if a.source not in left_out] if left_out else articles, problems
+
+
 def assemble(articles: list[Article], config: SiteConfig, registry: TagRegistry) -> Site:
     """Link translations and tags, group by language, tag and year; report clashes between files."""
-    check_unique(articles, lambda a: (a.lang, a.translation_key), "translation_key",
-                 lambda a: f"both are the `{a.lang}` version of `{a.translation_key}`: give one of them "
-                           "another `translation_key` (or fix its language suffix)")
-    check_unique(articles, lambda a: a.path, "slug",
-                 lambda a: f"both would be published at /{a.path}: give one of them another `slug`")
+    for key, field, message in CLASHES:
+        check_unique(articles, key, field, message)
     tags = resolve_tags(articles, registry)
     versions: dict[str, list[Article]] = defaultdict(list)  # each article's translations, found in O(n)
     for article in articles:
@@ -76,6 +90,13 @@ def replace_articles(site: Site, replaced: Mapping[Article, Article]) -> Site:
 
 def check_unique(articles: list[Article], key, field: str, message) -> None:  # type: ignore[no-untyped-def]
     """Raise one error per pair of articles sharing `key`, naming both files."""
+    problems = clashes(articles, key, field, message)
+    if problems:
+        raise ContentError(problems)
+
+
+def clashes(articles: list[Article], key, field: str, message) -> list[Problem]:  # type: ignore[no-untyped-def]
+    """One error per pair of articles sharing `key`, on the later one, naming both files."""
     first: dict[object, Article] = {}
     problems = []
     for article in sorted(articles, key=lambda a: a.source):
@@ -83,8 +104,7 @@ def check_unique(articles: list[Article], key, field: str, message) -> None:  # 
         if other is not article:
             problems.append(Problem(article.source, article.lines.get(field),
                                     f"clashes with {other.source}: {message(article)}"))
-    if problems:
-        raise ContentError(problems)
+    return problems
 
 
 def link_article(article: Article, articles: list[Article], tags: dict, order: dict[str, int],

@@ -1,5 +1,6 @@
-"""What `check` looks for beyond the build's own errors: dead site links, and warnings that an
-archive editor wants to see (missing translation, unregistered tag, stale translation, no summary).
+"""What `check` looks for beyond the build's own errors: dead site links, warnings that an
+archive editor wants to see (missing translation, unregistered tag, stale translation), and notes
+(no summary, articles held back).
 
 Every rule is a plain function over the assembled site; `review` runs them all. `build` reports the
 findings as warnings; `check` (`build.check_site`) treats dead links as errors. Once everything
@@ -11,12 +12,13 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime, time
 from pathlib import Path
 from urllib.parse import unquote
 
 from site_builder import memo, urls
 from site_builder.config import SiteConfig
-from site_builder.errors import ERROR, WARNING, BuildError, Problem, Severity, sort_problems
+from site_builder.errors import ERROR, NOTE, WARNING, BuildError, Kind, Problem, Severity, sort_problems
 from site_builder.model import Article, OutputFile, Site
 from site_builder.site.tags import TagRegistry
 
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 
 def review(site: Site, paths: frozenset[str], registry: TagRegistry, link_severity: Severity = ERROR,
            only: Collection[str] | None = None) -> list[Problem]:
-    """Every finding of every rule, sorted; dead links get `link_severity`, the rest are warnings.
+    """Every finding of every rule, sorted; dead links get `link_severity`, a missing summary is a
+    note, the rest are warnings.
 
     `paths` are the site's (`site_paths`); with `only`, just the findings about those source files
     (each finding is about one file: the one it names)."""
@@ -73,7 +76,7 @@ def dead_links(config: SiteConfig, articles: Iterable[Article], paths: frozenset
                 line = source_line(config.root / article.source, link)
                 yield Problem(article.source, line, f"links to {link}, which is not a page of the site: "
                               "correct the link (a draft or future article is not published)",
-                              severity=severity)
+                              severity=severity, kind=Kind.DEAD_LINK)
 
 
 def missing_translations(config: SiteConfig, articles: Iterable[Article]) -> Iterator[Problem]:
@@ -83,7 +86,7 @@ def missing_translations(config: SiteConfig, articles: Iterable[Article]) -> Ite
     for article in articles:
         if not article.translations:
             others = ", ".join(code for code in config.language_codes if code != article.lang)
-            yield warning(article, "translation_key",
+            yield warning(article, "translation_key", Kind.NO_TRANSLATION,
                           f"has no translation ({others}): translate it, or give the translation the same "
                           f"`translation_key` (`{article.translation_key}`)")
 
@@ -95,8 +98,9 @@ def unregistered_tags(articles: Iterable[Article], registry: TagRegistry) -> Ite
     for article in articles:
         for link in article.tags:
             if link.key not in registry.labels:
-                yield warning(article, "tags", f"tag `{link.label}` is not in content/tags.toml: add "
-                              f"[{link.key}] with its label in each language, or use a registered tag")
+                yield warning(article, "tags", Kind.UNREGISTERED_TAG,
+                              f"tag `{link.label}` is not in content/tags.toml: add [{link.key}] with its label "
+                              "in each language, or use a registered tag")
 
 
 def stale_translations(site: Site, only: Collection[str] | None = None) -> Iterator[Problem]:
@@ -115,7 +119,7 @@ def stale_translations(site: Site, only: Collection[str] | None = None) -> Itera
                 continue
             if translation is not original and translation.modified < original.updated:
                 field = "updated" if translation.updated else "date"
-                yield warning(translation, field,
+                yield warning(translation, field, Kind.STALE,
                               f"may be stale: its original {original.source} was updated on "
                               f"{original.updated.isoformat()}, after this translation's `{field}` "
                               f"({translation.modified.isoformat()}): bring it up to date, then set "
@@ -123,16 +127,34 @@ def stale_translations(site: Site, only: Collection[str] | None = None) -> Itera
 
 
 def missing_summaries(articles: Iterable[Article]) -> Iterator[Problem]:
-    """Articles without a `summary:` (the first paragraph stands in for it)."""
+    """Articles without a `summary:`: a note, since the first paragraph stands in for it (as documented)."""
     for article in articles:
         if not article.summary_given:
-            yield warning(article, None, "has no `summary`: lists and search show its first paragraph; "
-                          "add `summary: \"…\"` (one or two sentences) to the front matter")
+            yield warning(article, None, Kind.NO_SUMMARY, "has no `summary`: lists and search show its first "
+                          "paragraph; add `summary: \"…\"` (one or two sentences) to the front matter",
+                          severity=NOTE)
 
 
-def warning(article: Article, field: str | None, message: str) -> Problem:
-    """A warning about `article`, on the line of `field` when the front matter has it."""
-    return Problem(article.source, article.lines.get(field) if field else None, message, severity=WARNING)
+def held_back(articles: Iterable[Article], drafts: bool, now: datetime | None) -> list[Problem]:
+    """A note for each article the build leaves out on purpose: a draft (unless `drafts`), one dated
+    after `now` (when given). The complement of `assemble.publishable`."""
+    notes = []
+    for article in articles:
+        if article.draft and not drafts:
+            notes.append(warning(article, "draft", Kind.DRAFT, "is a draft (`draft: true`): held back; "
+                                 "`--drafts` builds it", severity=NOTE))
+        elif now is not None and article.date > now:
+            moment = article.date
+            when = moment.date().isoformat() if moment.time() == time() else moment.isoformat()
+            notes.append(warning(article, "date", Kind.FUTURE, f"is dated {when}, in the "
+                                 "future: held back until then; `--future` builds it (or correct the date)",
+                                 severity=NOTE))
+    return notes
+
+
+def warning(article: Article, field: str | None, kind: Kind, message: str, severity: Severity = WARNING) -> Problem:
+    """A warning (or a note) about `article`, on the line of `field` when the front matter has it."""
+    return Problem(article.source, article.lines.get(field) if field else None, message, severity, kind)
 
 
 def source_line(path: Path, text: str) -> int | None:
