@@ -51,9 +51,9 @@ function bundle(lang) {
   return bundles.get(lang);
 }
 
-/** Start loading the page language's index before the first word is typed. */
+/** Start loading the languages' indexes (Pagefind and its metadata) before the first word is typed. */
 export function warmUp(languages) {
-  return Promise.all(languages.map((lang) => bundle(lang))).then((all) => Promise.all(all.map((pf) => pf.preload?.("a"))));
+  return Promise.all(languages.map((lang) => bundle(lang)));
 }
 
 /** A word as compared here: lower case, no accents, letters and digits only. */

@@ -385,8 +385,8 @@ function start() {
   });
   const state = readAddress();
   showInForm(state);
-  warmUp([settings.lang, ...state.also]).catch(unavailable);
-  run(state, { scrollTo: history.state?.scrollY ?? null }).catch(unavailable);
+  if (state.term || state.tag || state.year) run(state, { scrollTo: history.state?.scrollY ?? null }).catch(unavailable);
+  else warmUp([settings.lang, ...state.also]).then(() => run(state)).catch(unavailable);
 }
 
 function unavailable(error) {
