@@ -48,28 +48,21 @@ def test_an_open_page_follows_edits_errors_and_fixes(browser, preview: Preview) 
         page.close()
 
 
-SEARCH = """async (word) => {
-    const pagefind = await import('/pagefind/fr/pagefind.js');
-    await pagefind.init();
-    const found = await pagefind.search(word);
-    return Promise.all(found.results.map(r => r.data().then(d => d.url)));
-}"""
-
-
 def test_search_in_the_preview_follows_edits(browser, preview: Preview) -> None:
-    # Queries run from a non-HTML document of the preview: no reload script is injected there, so a
-    # live reload cannot navigate the page in the middle of a query.
     page = browser.new_page()  # type: ignore[attr-defined]
-    bundle_file = f"{preview.url}pagefind/fr/pagefind-entry.json"
+
+    def found(word: str) -> list[str]:
+        page.goto(f"{preview.url}fr/search/?q={word}")
+        page.locator("[data-search-results][aria-busy=false]").wait_for(state="attached", timeout=WAIT_MS)
+        return page.locator(".search-result .card__title a").evaluate_all("links => links.map(a => a.pathname)")
+
     try:
-        page.goto(bundle_file)
-        assert page.evaluate(SEARCH, "premier") == ["/fr/2024/11/a/"]
+        assert found("premier") == ["/fr/2024/11/a/"]
         (preview.options.project / A).write_text(article("Titre", body="Un ornithorynque."), encoding="utf-8")
         page.wait_for_function("fetch('/fr/2024/11/a/').then(r => r.text()).then(t => t.includes('ornithorynque'))",
                                timeout=WAIT_MS)
         # The index is refreshed right after the reload; a request for it waits until it is ready.
-        page.goto(bundle_file)
-        assert page.evaluate(SEARCH, "ornithorynque") == ["/fr/2024/11/a/"]
-        assert page.evaluate(SEARCH, "premier") == []
+        assert found("ornithorynque") == ["/fr/2024/11/a/"]
+        assert found("premier") == []
     finally:
         page.close()

@@ -304,7 +304,7 @@ def test_on_a_phone_the_headers_tap_targets_are_44px(open_page: Callable[..., An
 def test_no_form_field_is_under_16px(open_page: Callable[..., Any], archive: Path, path: str, width: int) -> None:
     page = open_page(archive, path, width)
     if "search" in path:
-        page.wait_for_selector("pagefind-input input", timeout=10_000)
+        page.wait_for_selector("#search-q", timeout=10_000)
     sizes = page.evaluate("""() => [...document.querySelectorAll('input:not([type=checkbox]), select, textarea')]
       .filter(e => e.offsetParent !== null)
       .map(e => [e.id || e.name || e.type, parseFloat(getComputedStyle(e).fontSize)])""")

@@ -69,16 +69,32 @@ def test_an_article_carries_its_metadata_filters_and_headings(built: Path) -> No
     record = fragments(built / "pagefind/fr")["/fr/2024/11/troupes/"]
     assert record["meta"] == {
         "title": "Des troupes en Ukraine", "date": "27 novembre 2024", "datetime": "2024-11-27T00:00:00+01:00",
-        "image": "/images/troupes.jpg", "image_alt": "Des soldats",
+        "date_en": "27 November 2024",  # as the English search page writes it
+        "image": "/images/troupes.jpg", "image_alt": "Des soldats", "lead_words": "4", "tail_words": "2",
     }
     assert record["filters"] == {
         "year": ["2024"],
+        "story": ["key:troupes"],  # shared with the translation: a search of both languages lists it once
         "tag_fr": ["Défense", "Brouillard"],  # labels in French, for the French search page...
         "tag_en": ["Defence", "Brouillard"],  # ...and in English (an unregistered tag keeps its own label)
         "translation_en": ["/en/2024/11/troops/"],
         "translation_title_en": ["Troops to Ukraine"],
     }
     assert [(a["element"], a["id"]) for a in record["anchors"]] == [("h2", "le-calendrier")]
+
+
+def test_the_article_text_lies_between_the_lead_and_the_topic_labels(built: Path) -> None:
+    """Excerpts are cut from the article's text: `lead_words` words (headline, standfirst, byline)
+    come before it in the indexed text, and `tail_words` words (its topics' labels) after it."""
+    for bundle, url, text, topics in (
+            ("fr", "/fr/2024/11/troupes/", "Les soldats partent.", ["Défense.", "Brouillard."]),
+            ("en", "/en/2024/11/troops/", "The soldiers leave.", ["Defence."]),
+            ("fr", "/fr/2023/05/canicule/", "Il fait chaud.", [])):
+        record = fragments(built / f"pagefind/{bundle}")[url]
+        words = re.split(r"[\r\n\s]+", record["content"])
+        lead, tail = int(record["meta"]["lead_words"]), int(record["meta"]["tail_words"])
+        assert words[lead:lead + len(text.split())] == text.split(), url
+        assert words[len(words) - tail:] == topics, url
 
 
 def test_the_sort_key_is_the_publication_time_in_utc(built: Path) -> None:
@@ -119,8 +135,9 @@ def test_a_search_page_per_language_needs_javascript_and_says_so(built: Path) ->
     en_page = (built / "en/search/index.html").read_text()
     assert "<noscript>" in fr_page and "La recherche a besoin de JavaScript" in fr_page
     assert "Search needs JavaScript" in en_page
-    assert 'src="/pagefind/fr/pagefind-component-ui.js"' in fr_page
-    assert 'src="/pagefind/en/pagefind-component-ui.js"' in en_page
+    settings = json.loads(fr_page.split('id="search-settings">')[1].split("</script>")[0])
+    assert settings["bundles"] == {"fr": "/pagefind/fr/", "en": "/pagefind/en/"}
+    assert 'src="/assets/search/search.js"' in fr_page and "pagefind-component-ui" not in fr_page
     assert "Chercher aussi en anglais" in fr_page and "Also search in French" in en_page
     assert "http" not in fr_page.split("<main", 1)[1].split("</main>")[0]  # no CDN: all from the site
 

@@ -51,8 +51,12 @@ def page(browser: Any) -> Iterator[Page]:
 
 
 def search(page: Page, text: str) -> None:
-    """Type `text` into the search page's own box (Pagefind's input)."""
-    page.locator("pagefind-input input").fill(text)
+    """Type `text` into the search page's own box."""
+    page.locator("#search-q").fill(text)
+
+
+def status(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator("[data-search-status]")
 
 
 def results(page: Page):  # type: ignore[no-untyped-def]
@@ -87,7 +91,7 @@ def test_a_word_from_the_seed_article_finds_it_on_the_french_search_page(page: P
 
 def test_the_same_search_in_english_finds_the_translation(page: Page, site: str) -> None:
     page.goto(f"{site}en/search/")
-    expect(page.locator("pagefind-input input")).to_have_attribute("placeholder", re.compile("Search", re.I))
+    expect(page.get_by_role("searchbox", name="Search the archive").last).to_be_visible()
     search(page, "commemorations")
     wait_for_results(page, 1)
     card = results(page).first
@@ -100,12 +104,11 @@ def test_the_same_search_in_english_finds_the_translation(page: Page, site: str)
 def test_the_search_page_speaks_the_pages_language_and_links_into_sections(page: Page, site: str) -> None:
     page.goto(f"{site}fr/search/?q=europe")
     wait_for_results(page, 2)
-    expect(page.locator("pagefind-summary")).to_have_text("2 résultats pour europe")
+    expect(status(page)).to_have_text("2 résultats pour europe")
     # A heading that matched links into its section of the article.
     section = page.locator(".search-result__sections a", has_text="Un emprunt commun sur la table")
     expect(section).to_have_attribute("href", re.compile(r"/fr/2024/12/defense-europeenne/#[\w-]+$"))
-    expect(page.locator("pagefind-input input")).to_have_attribute("placeholder", re.compile("Rechercher"))
-    expect(page.get_by_text("Les plus récents d’abord.")).to_be_visible()
+    expect(page.get_by_label("Ordre")).to_have_value("")  # relevance, the default
     expect(page.get_by_label("Chercher aussi en anglais")).to_be_visible()
     section.click()
     heading = page.locator("h2", has_text="Un emprunt commun sur la table")
@@ -117,23 +120,25 @@ def test_the_tag_filter_narrows_the_results(page: Page, site: str) -> None:
     page.goto(f"{site}fr/search/?q=europe")
     wait_for_results(page, 2)
     assert set(result_titles(page)) == {SEED_FR, DEFENCE_FR}
-    page.locator("pagefind-filter-dropdown[filter='tag_fr'] button[role='combobox']").click()
-    page.locator("pagefind-filter-dropdown[filter='tag_fr'] [role='option'][data-value='Royaume-Uni']").click()
+    page.get_by_label("Sujet").select_option(label="Royaume-Uni (1)")
     wait_for_results(page, 1)
     assert result_titles(page) == [SEED_FR]
+    expect(page).to_have_url(re.compile(r"\?q=europe&tag=royaume-uni$"))
 
 
 def test_the_year_filter_narrows_the_results(page: Page, site: str) -> None:
     page.goto(f"{site}fr/search/?q=les")
     wait_for_results(page, 5)
-    page.locator("pagefind-filter-dropdown[filter='year'] button[role='combobox']").click()
-    page.locator("pagefind-filter-dropdown[filter='year'] [role='option'][data-value='2024']").click()
+    page.get_by_label("Année").select_option("2024")
     wait_for_results(page, 2)
     assert all(t.startswith("2024-") for t in result_times(page))
 
 
-def test_results_come_newest_first(page: Page, site: str) -> None:
+def test_results_come_newest_first_when_asked(page: Page, site: str) -> None:
     page.goto(f"{site}fr/search/?q=les")
+    wait_for_results(page, 5)
+    page.get_by_label("Ordre").select_option(label="Les plus récents")
+    expect(page).to_have_url(re.compile(r"\?q=les&sort=date$"))
     wait_for_results(page, 5)
     times = result_times(page)
     assert len(times) == 5 and times == sorted(times, reverse=True)
@@ -148,14 +153,14 @@ def test_the_header_search_box_lands_on_the_search_page_with_results(page: Page,
     expect(page).to_have_url(f"{site}fr/search/?q=comm%C3%A9morations")
     wait_for_results(page, 1)
     assert result_titles(page) == [SEED_FR]
-    expect(page.locator("pagefind-input input")).to_have_value("commémorations")
+    expect(page.locator("#search-q")).to_have_value("commémorations")
 
 
 def test_the_cross_language_control_finds_the_other_languages_article(page: Page, site: str) -> None:
     page.goto(f"{site}fr/search/?q=withdrawing")  # the English seed says "withdrawal"; no French text says it
-    expect(page.locator("pagefind-summary")).to_have_text("Pas de résultat pour withdrawing")
+    expect(status(page)).to_have_text("Pas de résultat pour withdrawing.")
     expect(results(page)).to_have_count(0)
-    page.get_by_label("Chercher aussi en anglais").check()
+    page.get_by_role("checkbox", name="Chercher aussi en anglais").check()
     wait_for_results(page, 1)
     expect(page).to_have_url(re.compile(r"\?q=withdrawing&also=en$"))
     card = results(page).first
@@ -167,24 +172,26 @@ def test_the_cross_language_control_finds_the_other_languages_article(page: Page
     expect(page).to_have_url(f"{site}{SEED_FR_PATH}")
 
 
-def test_both_languages_together_come_newest_first_and_filter_by_the_pages_labels(page: Page, site: str) -> None:
-    page.goto(f"{site}fr/search/?q=europe&also=en")
-    wait_for_results(page, 4)
-    expect(page.get_by_label("Chercher aussi en anglais")).to_be_checked()
-    assert results(page).evaluate_all("cards => cards.map(c => c.lang)") == ["fr", "en", "fr", "en"]
-    times = result_times(page)
-    assert times == sorted(times, reverse=True)
+def test_both_languages_together_list_each_story_once_and_filter_by_the_pages_labels(page: Page, site: str) -> None:
+    page.goto(f"{site}fr/search/?q=europe&also=en&sort=date")
+    wait_for_results(page, 2)  # two stories, each in French and in English: once each, in French
+    expect(page.get_by_role("checkbox", name="Chercher aussi en anglais")).to_be_checked()
+    assert results(page).evaluate_all("cards => cards.map(c => c.lang)") == ["fr", "fr"]
+    assert result_titles(page) == [DEFENCE_FR, SEED_FR]
+    expect(results(page).first.locator(".search-result__translation")).to_contain_text("Version anglaise")
+    page.goto(f"{site}fr/search/?q=london&also=en")  # in the English text only: the English version
+    wait_for_results(page, 1)
+    assert result_titles(page) == [SEED_EN]
     # The English seed is filed under the French label too, so one French filter narrows both languages.
-    page.locator("pagefind-filter-dropdown[filter='tag_fr'] button[role='combobox']").click()
-    page.locator("pagefind-filter-dropdown[filter='tag_fr'] [role='option'][data-value='Royaume-Uni']").click()
-    wait_for_results(page, 2)
-    assert result_titles(page) == [SEED_FR, SEED_EN]
+    page.get_by_label("Sujet").select_option(label="Royaume-Uni (1)")
+    wait_for_results(page, 1)
+    assert result_titles(page) == [SEED_EN]
 
 
 def test_the_english_page_also_searches_french(page: Page, site: str) -> None:
     page.goto(f"{site}en/search/?q=troupe")  # the French seed says "troupes"; no English text says it
-    expect(page.locator("pagefind-summary")).to_have_text("No results for troupe")
-    page.get_by_label("Also search in French").check()
+    expect(status(page)).to_have_text("No results for troupe.")
+    page.get_by_role("checkbox", name="Also search in French").check()
     wait_for_results(page, 1)
     expect(results(page).first).to_have_attribute("lang", "fr")
     expect(results(page).first.locator(".search-result__lang")).to_have_text("French")

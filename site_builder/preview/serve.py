@@ -1,8 +1,10 @@
 """`serve`: build into a temporary folder, serve it on 127.0.0.1, rebuild on every change and reload
 the open tabs (Server-Sent Events); show build errors in the browser over the last good site.
 
-The search index is refreshed right after each good build, once the tabs have reloaded, into a folder
-of its own served as `/pagefind/`: an edit shows at once, and search catches up a moment later.
+The search index is made after the first build, into a folder of its own served as `/pagefind/`;
+after each later good build, once the tabs have reloaded, only the article pages changed since are
+indexed, into a small extra bundle the search page merges (`preview.search_delta`): an edit shows at
+once, and search catches up a moment later, without Pagefind reading the whole site again.
 
 Requests wait while a build writes the site, so a browser never sees a half-built one; until a build
 starts writing, they are answered from the last good site, and no request waits more than
@@ -33,6 +35,7 @@ from site_builder import urls
 from site_builder.build import BuildOptions, BuildResult
 from site_builder.errors import ConfigError, Problem, SiteError, shown, shown_lines
 from site_builder.output import pagefind
+from site_builder.preview import search_delta
 from site_builder.preview.serve_http import (
     EVENTS_PATH,
     WILDCARD_HOSTS,
@@ -125,6 +128,8 @@ class Preview:
         """The search bundles, served as /pagefind/ (kept out of site/, which the builds own)."""
         self.indexing = False
         """True while the search index is being refreshed: requests for /pagefind/ wait."""
+        self.indexed: search_delta.Snapshot | None = None
+        """The article pages as the full index saw them (None: make a full index next)."""
         self.changed = threading.Condition()
         self.one_build = threading.Lock()
         """Builds never overlap: they share the output folder."""
@@ -237,14 +242,23 @@ class Preview:
                                   "(run with --debug for the traceback)"),)
 
     def _index(self, result: BuildResult) -> None:
-        """Index the site just built into a new bundle folder, then swap it in for /pagefind/."""
-        fresh = self.workdir / "search-next"
-        shutil.rmtree(fresh, ignore_errors=True)
+        """Index the pages changed since the full index into the extra bundle or, the first time (or
+        past `search_delta.DELTA_LIMIT` changed pages), the whole site into a new bundle folder,
+        then swap it in for /pagefind/."""
+        languages = [lang for lang, n in result.articles.items() if n]
         try:
-            pagefind.index_site(self.site_dir, [lang for lang, n in result.articles.items() if n], fresh)
+            now = search_delta.snapshot(self.site_dir, languages)
+            changed, deleted = search_delta.changes(self.indexed, now) if self.indexed is not None else ([], [])
+            if self.indexed is not None and len(changed) + len(deleted) <= search_delta.DELTA_LIMIT:
+                search_delta.write_delta(self.site_dir, self.search_dir, changed, deleted, self.workdir)
+                return
+            fresh = self.workdir / "search-next"
+            shutil.rmtree(fresh, ignore_errors=True)
+            pagefind.index_site(self.site_dir, languages, fresh)
             shutil.rmtree(self.search_dir, ignore_errors=True)
             fresh.mkdir(exist_ok=True)  # no articles, no bundle: the search page says search is unavailable
             fresh.rename(self.search_dir)
+            self.indexed = now
         except SiteError as exc:
             self.echo("; ".join(str(p) for p in exc.problems) + " (search keeps its previous index)")
         finally:
@@ -354,7 +368,9 @@ def reload_script(version: int) -> str:
         "<script>(()=>{const v=\"" + str(version) + "\";const s=new EventSource(\"" + EVENTS_PATH + "\");"
         "s.onmessage=e=>{if(e.data!==v){s.close();location.reload();}};"
         "s.addEventListener(\"failed\",e=>{document.getElementById(\"" + OVERLAY_ID + "\")?.remove();"
-        "document.body.insertAdjacentHTML(\"beforeend\",e.data);});})();</script>"
+        "document.body.insertAdjacentHTML(\"beforeend\",e.data);});})();"
+        # Where the search page finds the pages edited since the full index (preview.search_delta).
+        "window.siteBuilderSearchDelta=\"/" + urls.search_bundle_root() + search_delta.MANIFEST + "\";</script>"
     )
 
 

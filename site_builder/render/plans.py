@@ -308,14 +308,11 @@ def search_page(cfg: SiteConfig, lang: str, site: Site) -> Page:
     others = [code for code in indexed if code != lang]
     view = SearchView(
         bundle=bundles.get(lang),
-        adapter=urls.href(cfg, urls.asset("search/")),
         script=urls.href(cfg, urls.asset("search/search.js")),
-        tag_filter=search.tag_filter(lang),
-        year_filter=search.YEAR_FILTER,
         also=tuple(Link("", i18n.t(lang, f"search_also_{code}"), code) for code in others),
-        browse=(Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives")),
-                Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "all_tags"))),
-        settings=search.page_settings(cfg, lang, bundles),
+        browse=(Link(urls.href(cfg, urls.tags_index(lang)), i18n.t(lang, "all_tags")),
+                Link(urls.href(cfg, urls.archives(lang)), i18n.t(lang, "archives"))),
+        settings=search.page_settings(cfg, lang, bundles, site),
     )
     # Its index covers every language, so it changes whenever any article does.
     return Page("search.html", path, "search page", chrome, view, latest(site.articles))

@@ -203,22 +203,17 @@ class CorrectionsView:
 
 @dataclass(frozen=True)
 class SearchView:
-    """The search page: Pagefind's Component UI over this language's index."""
+    """The search page: our form and results list over each language's Pagefind bundle."""
 
     bundle: str | None
-    """This language's Pagefind bundle (UI script and stylesheet); None when it has no articles."""
-    adapter: str
-    """Folder of the Pagefind-compatible module the UI loads (`bundle-path`): it searches each
-    language's bundle and lists results newest first."""
+    """This language's Pagefind bundle; None when it has no articles."""
     script: str
-    tag_filter: str
-    year_filter: str
     also: tuple[Link, ...]
     """Other languages the reader may search too (one checkbox each)."""
     browse: tuple[Link, ...]
-    """Where to go without JavaScript: archives and topics."""
+    """Where to go without JavaScript, or when nothing matched: topics and archives."""
     settings: dict[str, object]
-    """What the page's scripts need, serialized as JSON in the page."""
+    """What the page's scripts need, serialized as JSON in the page (its topics and years too)."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +313,7 @@ def article_view(cfg: SiteConfig, article: Article, labels: search.TagLabels) ->
         corrections_href=urls.href(cfg, urls.corrections(article.lang)),
         corrections=tuple(correction_notice(cfg, article, c) for c in article.corrections),
         image=urls.resource(cfg, article.image) if article.image else None, image_alt=article.image_alt,
-        search=search.article_search(cfg, article, labels),
+        search=search.article_search(cfg, article, labels, article.summary if article.summary_given else ""),
     )
 
 
