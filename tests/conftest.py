@@ -102,9 +102,13 @@ def browser() -> Iterator[object]:
     if executable is None:
         _no_browser(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _no_browser("Playwright for Python is not installed (pip install -e '.[test]')")
+    # The browser tests wait for states (results shown, a page reloaded), they do not time them: on
+    # a busy 2-core machine, loading Pagefind's WebAssembly and first index chunks alone took over
+    # Playwright's default 5 s, so a state may take up to 20 s to come.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
