@@ -107,7 +107,8 @@ def write(outputs: list[OutputFile], state: OutputState, languages: list[str], o
           reuse: Reuse) -> Written:
     """write → index: only the files whose bytes changed (a first build: a staging folder swapped in
     whole), indexed for search before anything is published; a failure leaves the previous output."""
-    index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles)) if options.search else None
+    index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles, reuse.jobs)) if options.search \
+        else None
     written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
     reuse.record_outputs(options.output_dir, written)
     return written
