@@ -1,7 +1,11 @@
 """The build: load → parse → assemble → plan → render → check → write → index, in `build` below in
 that order, each stage a function over typed, mostly frozen data. Reuse (the cache, the pages' keys,
 the worker processes, the staging folder: `reuse.layer.Reuse`) wraps whole stages. The CLI, the
-preview server and the tests all call `build`."""
+preview server and the tests all call `build`.
+
+The modules of the stages that a build with nothing to do never reaches (Markdown, YAML, Jinja and
+the render stage: two thirds of the command line's start) are imported by the functions that run
+them, so that such a build imports none of them."""
 
 from __future__ import annotations
 
@@ -20,9 +24,7 @@ from site_builder.output import pagefind
 from site_builder.output.state import OutputRecord, OutputState
 from site_builder.output.sync import Written, write_output
 from site_builder.output.write import check_output_dir
-from site_builder.render import plans
-from site_builder.render.pages import other_files
-from site_builder.reuse import last_build, loading, pages
+from site_builder.reuse import last_build
 from site_builder.reuse.layer import Chain, Reuse, Snapshot
 from site_builder.reuse.workers import release_free_memory
 from site_builder.site.assemble import assemble, publishable
@@ -142,6 +144,10 @@ def check_site(options: BuildOptions) -> list[Problem]:
 
 def prepare(options: BuildOptions, link_severity: Severity, reuse: Reuse | None = None) -> Prepared:
     """Every stage but write: load → parse → assemble → plan → render → check."""
+    from site_builder.render import plans
+    from site_builder.render.pages import other_files
+    from site_builder.reuse import pages
+
     reuse = reuse or Reuse.nothing()
     site, registry, left_out, found = load_site(options, reuse)
     planned = list(plans.pages(site))
@@ -166,6 +172,8 @@ def load_site(options: BuildOptions,
     """load → parse → assemble: the assembled site, the tag registry, the problems of the files left
     out (with `keep_going`; otherwise any error raises SiteError) and the warnings about files not
     copied (links in static/), and the article files found."""
+    from site_builder.reuse import loading
+
     reuse = reuse or Reuse.nothing()
     config = site_config(options)
     # load + parse: unchanged articles come from the cache, the others are parsed by workers; every
@@ -190,6 +198,8 @@ def load_site(options: BuildOptions,
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     """Read and parse every article: the good ones, and every problem of the bad ones."""
+    from site_builder.reuse import loading
+
     loaded = loading.load_articles(config, None, 1)
     return loaded.articles, loaded.problems
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from site_builder import memo
 from site_builder.config import SiteConfig, load_config
@@ -15,6 +14,9 @@ from site_builder.content.files import Found
 from site_builder.errors import Problem, shown
 from site_builder.model import OutputFile, Site
 from site_builder.site.tags import TagRegistry
+
+if TYPE_CHECKING:  # (not imported by a build with nothing to do: see `build.build`)
+    import jinja2
 
 CACHE_DIR = ".site-builder-cache"
 """The cache folder's name in a project (the default `cache_dir`)."""
