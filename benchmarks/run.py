@@ -2,10 +2,17 @@
 
     python benchmarks/run.py --pairs 5000            # or: make bench
     python benchmarks/run.py --pairs 5000 --growth   # also 50,000 pairs (slow), for the growth row
+    python benchmarks/run.py --pairs 5000 --compare hugo   # and Hugo, Hugo + Pagefind, interleaved
+    python benchmarks/run.py --compare hugo --only-compare  # those rows only (shorter)
 
-Every figure is the median of `--runs` runs. "Fresh process" builds run in a new Python process, as
-the command line does (the figure is `build()`'s own time; the process's whole time, interpreter
-start and imports included, is shown after it). "Preview" builds run as the preview server runs
+Every figure is the median of `--runs` runs. With `--compare hugo`, cold builds of ours (with and
+without search) are interleaved with Hugo's and Hugo + Pagefind's over the same corpus laid out for
+Hugo (`reference.py`), one of each in turn, so that a change in the machine's load weighs on both
+sides alike; the table gives their ratios (whole processes' wall times).
+
+"Fresh process" builds run in a new Python process, as the command line does (the figure is
+`build()`'s own time; the process's whole time, interpreter start and imports included, is shown
+after it). "Preview" builds run as the preview server runs
 them: one after the other in a process that has already built the site, each told by the watcher
 which file changed (`session.Session`). Peak memory is the largest sum of the resident memory (RSS)
 of the build process and its workers, sampled from /proc every 20 ms in cold builds of their own
@@ -31,11 +38,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
 import corpus  # noqa: E402
+import reference  # noqa: E402
 
 EDITED_PAIR = 0.5
 """Which pair the edits touch: the one in the middle of the list."""
 TARGETS = {"cold": "< 8 s", "cold_search": "", "noop": "< 1 s", "body": "< 0.3 s", "tags": "< 1 s",
-           "memory": "< 1 GB", "growth": "≤ 12×"}
+           "memory": "< 1 GB", "growth": "≤ 11×, PSS < 2 GB"}
 
 
 def main() -> None:
@@ -44,6 +52,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is shown)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: the cores)")
     parser.add_argument("--growth", action="store_true", help="also build 10× the pairs once, cold")
+    parser.add_argument("--compare", choices=["hugo"], help="also time Hugo and Hugo + Pagefind, interleaved")
+    parser.add_argument("--only-compare", action="store_true", help="only the comparison rows (with --compare)")
+    parser.add_argument("--settle", type=float, default=600.0,
+                        help="wait at most this many seconds for a quiet disk before the first measurement")
     parser.add_argument("--dir", type=Path, default=HERE.parent / ".bench", help="where corpora are generated")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--variant", type=int, default=0, help=argparse.SUPPRESS)
@@ -57,7 +69,7 @@ def main() -> None:
     # A benchmark run just before this one deleted its outputs at its end: on this machine's disk
     # (ext4 mounted with `discard`) that keeps it busy for a minute or more, which a cold build
     # started meanwhile measured as 1.5-2 s more (writes slowed in system time).
-    waited = settle(quiet_for=5.0, limit=600.0)
+    waited = settle(quiet_for=5.0, limit=args.settle)
     print(f"disk quiet after {waited:.0f} s")
     try:
         results = measure(args)
@@ -78,6 +90,10 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     corpus.generate(project, args.pairs)
     print(f"corpus: {args.pairs} pairs in {project} ({time.perf_counter() - started:.0f} s to generate or check)")
     results: dict[str, object] = {}
+    if args.compare:
+        results["compare"] = compare(args, project)
+        if args.only_compare:
+            return results
     # Memory is measured in runs of its own: sampling /proc every 20 ms costs the build about 2 s
     # (reading a large process's memory map stalls it), so the timed runs are not sampled.
     if search_available():
@@ -97,15 +113,51 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
+def compare(args: argparse.Namespace, project: Path) -> dict[str, list[dict]]:
+    """Our cold builds (without, then with search) interleaved with Hugo's and Hugo + Pagefind's."""
+    hugo_project = args.dir / f"hugo-{args.pairs}"
+    started = time.perf_counter()
+    reference.generate(hugo_project, args.pairs)
+    print(f"Hugo corpus: {hugo_project} ({time.perf_counter() - started:.0f} s to generate or check)")
+    rows: dict[str, list[dict]] = {"cold": [], "hugo": [], "cold_search": [], "hugo_pagefind": []}
+    for _ in range(args.runs):
+        rows["cold"].append(run_child(args, project, "cold", clean=True))
+        rows["hugo"].append(run_reference(hugo_project, search=False))
+        if search_available():
+            rows["cold_search"].append(run_child(args, project, "cold-search", clean=True))
+        rows["hugo_pagefind"].append(run_reference(hugo_project, search=True))
+    return rows
+
+
+def run_reference(folder: Path, search: bool) -> dict:
+    """One cold Hugo build of `folder` (no output, no cache), then Pagefind over it when `search`."""
+    for name in ("public", "cache", "resources"):
+        set_aside(folder / name)
+    settle()
+    load_before = load()
+    started = time.perf_counter()
+    subprocess.run(reference.hugo_command(folder), check=True, stdout=subprocess.DEVNULL)
+    hugo_seconds = time.perf_counter() - started
+    if search:
+        subprocess.run(reference.pagefind_command(folder), check=True, stdout=subprocess.DEVNULL)
+    result = {"wall": time.perf_counter() - started, "hugo": hugo_seconds, "load": load_before}
+    label = "hugo+pagefind" if search else "hugo"
+    print(f"  {label:<13} {result['wall']:.2f} s" + (f" (Hugo {hugo_seconds:.2f} s)" if search else "")
+          + f"; load {load_before}", flush=True)
+    return result
+
+
 def growth(args: argparse.Namespace, results: dict[str, object]) -> dict[str, float]:
     big = args.pairs * 10
     project = args.dir / f"corpus-{big}"
     corpus.generate(project, big)
-    run = run_child(args, project, "cold", clean=True, pairs=big)
-    cold = results["cold"]
+    # One run, sampled: its peak memory is the figure asked for (sampling slows it down a little).
+    run = run_child(args, project, "cold", clean=True, pairs=big, sample=True)
+    cold = results["cold"] if "cold" in results else results["compare"]["cold"]  # type: ignore[index]
     assert isinstance(cold, list)
     small = statistics.median(r["build"] for r in cold)
-    return {"pairs": big, "seconds": run["build"], "ratio": run["build"] / small}
+    return {"pairs": big, "seconds": run["build"], "ratio": run["build"] / small, "peak_pss": run["peak_pss"],
+            "peak_rss": run["peak_rss"]}
 
 
 def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = False,
@@ -120,6 +172,7 @@ def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = 
                "--runs", str(args.runs), "--dir", str(project), "--jobs", str(args.jobs or 0)]
     if variant:
         command += ["--variant", str(variant)]
+    load_before = load()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     sampler = MemorySampler(process.pid)
@@ -131,7 +184,8 @@ def run_child(args: argparse.Namespace, project: Path, mode: str, clean: bool = 
     if process.returncode != 0:
         raise SystemExit(f"benchmark child {mode} failed with status {process.returncode}")
     result = json.loads(output.strip().splitlines()[-1])
-    result.update(wall=time.perf_counter() - started, sampled=sample, peak_rss=sampler.peak, peak_pss=sampler.peak_pss)
+    result.update(wall=time.perf_counter() - started, load=load_before, sampled=sample,
+                  peak_rss=sampler.peak, peak_pss=sampler.peak_pss)
     print(f"  {mode:<12} {describe(result)}", flush=True)
     return result
 
@@ -196,7 +250,7 @@ def describe(result: dict) -> str:
         return (f"build {result['build']:.2f} s (process {result['wall']:.2f} s; parsed {result['parsed']}, "
                 f"rendered {result['rendered']}, written {result['written']}; {stages})"
                 + (f"; peak RSS {result['peak_rss'] / 2**20:.0f} MiB, PSS {result['peak_pss'] / 2**20:.0f} MiB"
-                   if result["sampled"] else ""))
+                   if result["sampled"] else "") + f"; load {result['load']}")
     return "; ".join(f"{k} {statistics.median(v):.3f} s" for k, v in result["runs"].items())
 
 
@@ -359,7 +413,37 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def compare_table(args: argparse.Namespace, rows: dict[str, list[dict]]) -> str:
+    """Our cold builds against Hugo's and Hugo + Pagefind's: medians of whole processes, and ratios."""
+    def median(name: str, key: str = "wall") -> float:
+        return statistics.median(r[key] for r in rows[name])
+
+    def runs(name: str) -> str:
+        return ", ".join(f"{r['wall']:.2f}" for r in rows[name])
+
+    lines = [f"{args.pairs} pairs ({2 * args.pairs} articles), interleaved, median of {args.runs} runs each "
+             "(whole processes' wall time; ours: build() in brackets)",
+             "",
+             "| measurement | site-builder | the alternative | ratio |",
+             "|---|---|---|---|",
+             f"| cold build, no search | {median('cold'):.2f} s ({median('cold', 'build'):.2f} s); runs {runs('cold')} "
+             f"| Hugo {median('hugo'):.2f} s; runs {runs('hugo')} | {median('cold') / median('hugo'):.2f} |"]
+    if rows["cold_search"]:
+        lines.append(f"| cold build with search | {median('cold_search'):.2f} s "
+                     f"({median('cold_search', 'build'):.2f} s); runs {runs('cold_search')} | "
+                     f"Hugo + Pagefind {median('hugo_pagefind'):.2f} s (Hugo "
+                     f"{median('hugo_pagefind', 'hugo'):.2f} s); runs {runs('hugo_pagefind')} | "
+                     f"{median('cold_search') / median('hugo_pagefind'):.2f} |")
+    return "\n".join(lines)
+
+
 def table(args: argparse.Namespace, results: dict) -> str:
+    if "compare" in results:
+        compared = compare_table(args, results["compare"])
+        if args.only_compare:
+            return compared + ("\n" + growth_row(args, results["growth"]) if "growth" in results else "")
+        return compared + "\n\n" + table(argparse.Namespace(**{**vars(args), "compare": None}),
+                                           {k: v for k, v in results.items() if k != "compare"})
     def median(rows: list[dict], key: str = "build") -> float:
         return statistics.median(r[key] for r in rows)
 
@@ -391,10 +475,14 @@ def table(args: argparse.Namespace, results: dict) -> str:
     if "memory_search" in results:
         lines.append(f"| the same with search (Pagefind's process included) | {memory('memory_search')} | | |")
     if "growth" in results:
-        g = results["growth"]
-        lines.append(f"| growth: {g['pairs']} pairs cold, ÷ the {args.pairs}-pair time | {g['seconds']:.1f} s = "
-                     f"{g['ratio']:.1f}× | | {TARGETS['growth']} |")
+        lines.append(growth_row(args, results["growth"]))
     return "\n".join(lines)
+
+
+def growth_row(args: argparse.Namespace, g: dict) -> str:
+    return (f"| growth: {g['pairs']} pairs cold, ÷ the {args.pairs}-pair time | {g['seconds']:.1f} s = "
+            f"{g['ratio']:.1f}×; peak RSS {g['peak_rss'] / 2**20:.0f} MiB (PSS {g['peak_pss'] / 2**20:.0f} "
+            f"MiB), sampled | | {TARGETS['growth']} |")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """The build: load → parse → assemble → plan → render → check → write → index, in `build` below in
 that order, each stage a function over typed, mostly frozen data. Reuse (the cache, the pages' keys,
 the worker processes, the staging folder: `reuse.layer.Reuse`) wraps whole stages. The CLI, the
-preview server and the tests all call `build`."""
+preview server and the tests all call `build`.
+
+The modules of the stages that a build with nothing to do never reaches (Markdown, YAML, Jinja and
+the render stage: two thirds of the command line's start) are imported by the functions that run
+them, so that such a build imports none of them."""
 
 from __future__ import annotations
 
@@ -20,9 +24,7 @@ from site_builder.output import pagefind
 from site_builder.output.state import OutputRecord, OutputState
 from site_builder.output.sync import Written, write_output
 from site_builder.output.write import check_output_dir
-from site_builder.render import plans
-from site_builder.render.pages import other_files
-from site_builder.reuse import last_build, loading, pages
+from site_builder.reuse import last_build
 from site_builder.reuse.layer import Chain, Reuse, Snapshot
 from site_builder.reuse.workers import release_free_memory
 from site_builder.site import published
@@ -126,7 +128,8 @@ def write(outputs: list[OutputFile], state: OutputState, languages: list[str], o
           reuse: Reuse) -> Written:
     """write → index: only the files whose bytes changed (a first build: a staging folder swapped in
     whole), indexed for search before anything is published; a failure leaves the previous output."""
-    index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles)) if options.search else None
+    index = (lambda folder, bundles: pagefind.index_site(folder, languages, bundles, reuse.jobs)) if options.search \
+        else None
     reuse.progress("write + index" if options.search else "write", 0, 0)
     written = write_output(outputs, state, reuse.renderer.keys, index, urls.search_bundle_root(), reuse.stage)
     reuse.record_outputs(options.output_dir, written)
@@ -189,6 +192,10 @@ def along(error: SiteError, before: Sequence[Problem]) -> SiteError:
 def check_stages(options: BuildOptions, link_severity: Severity, reuse: Reuse, site: Site, registry: TagRegistry,
                  left_out: list[Problem], found: Found) -> Prepared:
     """plan → render → check, for `prepare`."""
+    from site_builder.render import plans  # (the render stage: not imported by a build with nothing to do)
+    from site_builder.render.pages import other_files
+    from site_builder.reuse import pages
+
     reuse.progress("render", 0, 0)
     planned = list(plans.pages(site))
     env, context = pages.environment(options.project, site.config)
@@ -214,6 +221,8 @@ def load_site(options: BuildOptions,
     """load → parse → assemble: the assembled site, the tag registry, the problems of the files left
     out (bad ones, and the files not read as articles), the warnings about files not copied (links
     in static/), notes on the articles held back, and the article files found."""
+    from site_builder.reuse import loading
+
     reuse = reuse or Reuse.nothing()
     reuse.progress("parse", 0, 0)
     config = site_config(options)
@@ -243,6 +252,8 @@ def load_site(options: BuildOptions,
 
 def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     """Read and parse every article: the good ones, and every problem of the bad ones."""
+    from site_builder.reuse import loading
+
     loaded = loading.load_articles(config, None, 1)
     return loaded.articles, loaded.problems
 

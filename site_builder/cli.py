@@ -12,9 +12,6 @@ import click
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
 from site_builder.errors import ERROR, NOTE, WARNING, ContentError, SiteError
-from site_builder.importing.hugo import ImportRequest, import_hugo
-from site_builder.new import NewArticle, new_article, parse_tags
-from site_builder.preview.serve import ServeOptions, serve
 from site_builder.terminal import TerminalProgress, build_lines, count_line, plural, warning_lines
 
 log = logging.getLogger("site_builder")
@@ -129,6 +126,8 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
 @DEBUG
 def serve_command(project: Path, host: str, port: int, drafts: bool, no_search: bool, debug: bool) -> None:
     """Preview PROJECT in the browser; rebuild and reload on every change."""
+    from site_builder.preview.serve import ServeOptions, serve  # (not imported by the other commands)
+
     options = ServeOptions(project=project, host=host, port=port, drafts=drafts, search=not no_search, debug=debug)
     run(debug, lambda: serve(options, echo=lambda message: click.echo(message, err=True)), failed="Not serving")
 
@@ -143,6 +142,8 @@ def serve_command(project: Path, host: str, port: int, drafts: bool, no_search: 
 @DEBUG
 def new_command(title: str, project: Path, lang: str, tags: str, translation_of: Path | None, debug: bool) -> None:
     """Create content/articles/YYYY/MM/<slug>.<lang>.md in PROJECT and print its path."""
+    from site_builder.new import NewArticle, new_article, parse_tags  # (not imported by the other commands)
+
     request = NewArticle(project=project, title=title, lang=lang, tags=parse_tags(tags), translation_of=translation_of)
     click.echo(run(debug, lambda: new_article(request), failed="No article created"))
 
@@ -159,6 +160,8 @@ def import_group() -> None:
 @DEBUG
 def import_hugo_command(source: Path, project: Path, merge: bool, debug: bool) -> None:
     """Write the articles, static files and old addresses of the Hugo site SOURCE into PROJECT."""
+    from site_builder.importing.hugo import ImportRequest, import_hugo  # (not imported by the other commands)
+
     report = run(debug, lambda: import_hugo(ImportRequest(source=source, project=project, merge=merge)),
                  failed="Import failed")
     click.echo(report.text())

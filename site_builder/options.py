@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from site_builder import memo
 from site_builder.config import SiteConfig, load_config
@@ -16,6 +15,9 @@ from site_builder.content.files import Found
 from site_builder.errors import Problem, shown
 from site_builder.model import OutputFile, Site
 from site_builder.site.tags import TagRegistry
+
+if TYPE_CHECKING:  # (not imported by a build with nothing to do: see `build.build`)
+    import jinja2
 
 Progress = Callable[[str, int, int], None]
 """Told how a build goes: (stage, done, to do); `to do` is 0 for a stage that is not counted."""

@@ -33,6 +33,8 @@ SOURCE_FOLDERS = ("content", "templates", "static")
 WALKED_FOLDERS = ("content", "content/articles", "templates", "static")
 """The source folders, and the folders above them, that may be links only as `link_problem` allows."""
 COPIED = "static"
+THEME_DIR = Path(__file__).parent / "theme"
+"""The package's own theme: its templates (under the project's `templates/`), assets and favicon."""
 """The folder whose files are copied as they are: a link there is never followed, even inside."""
 
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)

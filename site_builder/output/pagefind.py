@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pagefind_bin
@@ -56,17 +57,26 @@ def check_outputs(outputs: Sequence[OutputFile], indexed: bool = True) -> None:
         raise BuildError(problems)
 
 
-def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None) -> None:
+def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None, jobs: int = 1) -> None:
     """Index the staged site with Pagefind, one bundle per language in `languages`, into the site's
     `pagefind/` (or into `bundles`, as the site's `pagefind/` would be, when given).
 
     Pass only languages that have articles: Pagefind would otherwise index every page of a
-    language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message.
-    """
-    for lang in languages:
-        started = time.perf_counter()
-        run_pagefind(stage, lang, bundles)
-        log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
+    language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message
+    (the first language's, in the order given, when several fail).
+
+    Up to `jobs` languages are indexed at the same time, one Pagefind process each: Pagefind indexes
+    on one core (for 5,000 pages, 9 CPU-seconds in 9 seconds)."""
+    wanted = list(languages)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(wanted), jobs))) as pool:
+        for _ in pool.map(lambda lang: index_language(stage, lang, bundles), wanted):
+            pass
+
+
+def index_language(stage: Path, lang: str, bundles: Path | None) -> None:
+    started = time.perf_counter()
+    run_pagefind(stage, lang, bundles)
+    log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
 
 
 def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:

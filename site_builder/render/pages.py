@@ -25,7 +25,7 @@ from site_builder.render import feeds, plans, sitemap, views
 
 log = logging.getLogger(__name__)
 
-THEME_DIR = Path(__file__).parent.parent / "theme"
+THEME_DIR = sources.THEME_DIR
 
 
 def escape(value: object) -> str:

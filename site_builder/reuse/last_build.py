@@ -20,12 +20,12 @@ from site_builder.content.files import ARTICLES_DIR, is_article_name, not_read
 from site_builder.errors import Kind, Problem, Severity
 from site_builder.model import Article
 from site_builder.output.state import Stat, entries_under, file_stat
-from site_builder.render.pages import THEME_DIR
 from site_builder.reuse.entries import SourceRecord
 from site_builder.reuse.fingerprints import code_fingerprint, digest, folder_fingerprint
 from site_builder.reuse.store import Cache
 from site_builder.site.published import MANIFEST_FILE
 from site_builder.site.tags import REGISTRY_FILE
+from site_builder.sources import THEME_DIR
 
 log = logging.getLogger(__name__)
 

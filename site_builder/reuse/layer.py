@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from site_builder.config import SiteConfig
 from site_builder.errors import NOTE, ConfigError
@@ -22,11 +21,16 @@ from site_builder.options import BuildOptions, BuildResult, Prepared, Progress, 
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written
 from site_builder.output.write import discard, new_stage
-from site_builder.render.plans import AnyPage
-from site_builder.reuse import last_build, pages
+from site_builder.reuse import last_build
 from site_builder.reuse.fingerprints import config_fingerprint
 from site_builder.reuse.store import Cache
 from site_builder.reuse.workers import default_jobs
+
+if TYPE_CHECKING:  # (Jinja and the render stage: not imported by a build with nothing to do)
+    import jinja2
+
+    from site_builder.render.plans import AnyPage
+    from site_builder.reuse import pages
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,7 @@ class Reuse:
     def __init__(self, cache: Cache | None, jobs: int, clock: Stopwatch, owned: bool = False):
         self.cache, self.jobs, self.clock = cache, jobs, clock
         self.state: OutputState | None = None
-        self.renderer = pages.ReusingRenderer(None, "", jobs)
+        self._renderer: pages.ReusingRenderer | None = None
         self.parsed = 0
         self.owned = owned
         """True when the build that made it will `close` it."""
@@ -171,10 +175,21 @@ class Reuse:
         """The render stage wrapped: only the pages whose key changed since the files in the output
         folder were written, in the workers (which write a first build's pages into the staging
         folder); `meanwhile` is called while they render."""
-        self.renderer = pages.ReusingRenderer(self.state, context, self.jobs, self.stage, self.progress)
+        from site_builder.reuse import pages
+
+        self._renderer = pages.ReusingRenderer(self.state, context, self.jobs, self.stage, self.progress)
         outputs = self.renderer(env, planned, meanwhile)
         self.clock.lap("render")
         return outputs
+
+    @property
+    def renderer(self) -> pages.ReusingRenderer:
+        """What rendered this build's pages (and their keys); one that rendered nothing before `render`."""
+        if self._renderer is None:
+            from site_builder.reuse import pages
+
+            self._renderer = pages.ReusingRenderer(None, "", self.jobs)
+        return self._renderer
 
     def record_outputs(self, out_dir: Path, written: Written) -> None:
         """Tell the cache what the write stage wrote into the output folder."""
