@@ -119,6 +119,14 @@ def test_what_is_not_a_root_relative_url_in_markup_is_left_alone(text: str) -> N
     assert under_base(text, "/archive/") == (text, ())
 
 
+@pytest.mark.parametrize("text", [*ORDINARY, '[a](/fr/été/ "t") [b](</fr/a b/>) ![c](/m.png "x") [d](//cdn/x) [e](x/y)',
+                                  "[a](/fr/x/)\n\n[^1]: [b](/fr/y/)\n\nx[^1]", "`<a href=\"/fr/x/\">` [a](/fr/z/)"])
+def test_without_raw_html_the_quick_scan_finds_what_the_careful_one_finds(text: str) -> None:
+    rendered = render_markdown(text, "escape")
+    assert not rendered.raw
+    assert find_site_links(rendered.html, raw=False) == find_site_links(rendered.html, raw=True)
+
+
 def test_a_site_at_the_root_keeps_its_bodies_byte_for_byte() -> None:
     html = render_markdown('[a](/fr/x/) <img src="/m.jpg">', "sanitize").html
     offsets, links = find_site_links(html)

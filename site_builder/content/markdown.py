@@ -138,6 +138,8 @@ class RenderedMarkdown:
     """Body HTML, safe to insert as-is under the site's raw HTML policy."""
     first_paragraph: str
     """Plain text of the first paragraph, the default summary ("" when there is none)."""
+    raw: bool = False
+    """True when the text may hold raw HTML: then not every tag in `html` is Markdown's."""
 
 
 def render_markdown(text: str, raw_html: str = "sanitize") -> RenderedMarkdown:
@@ -158,7 +160,7 @@ def render_markdown(text: str, raw_html: str = "sanitize") -> RenderedMarkdown:
     # markdown-it (as with `escape`): the sanitizer is needed only for a link to another scheme.
     if raw_html == "sanitize" and (raw or not all_targets_allowed(html)):
         html = sanitize(html)
-    return RenderedMarkdown(html, first)
+    return RenderedMarkdown(html, first, raw)
 
 
 @memo.memoized(maxsize=6)
@@ -243,13 +245,21 @@ def heading_text(html: str) -> str:
     return unescape(ANY_TAG.sub("", FOOTNOTE_REF.sub("", html)).replace("\n", ""))
 
 
-def find_site_links(html: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+def find_site_links(html: str, raw: bool = True) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Where the root-relative URLs of `html`'s `href`, `src` and `srcset` attributes start (the
     offset of their `/`), and those URLs as written: Markdown's links and images and raw HTML's alike,
     in any quoting. Comments and the text of `script`, `style` and `textarea` (with `trust`) are not
-    markup and are skipped."""
+    markup and are skipped. Without `raw` HTML every tag is Markdown's, its target first and in
+    double quotes: one quicker pattern finds them (a tenth of the time)."""
     offsets: list[int] = []
     links: list[str] = []
+    if not raw:
+        for match in LINK_TARGET.finditer(html):
+            url = match.group(1)
+            if url.startswith("/") and not url.startswith("//"):
+                offsets.append(match.start(1))
+                links.append(unescape(url))
+        return tuple(offsets), tuple(links)
     for tag in URL_TAG.finditer(html):
         if tag.group(1) is None:  # a comment, or an element whose text is not markup
             continue

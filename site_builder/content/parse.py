@@ -114,7 +114,7 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         raise ContentError([Problem(source.rel, front.body_line + (exc.line or 0), str(exc))]) from None
     # Set in the language's typography here, once: pages, feeds and the search index share the text.
     body_html = typography.html(body.html, lang)
-    link_offsets, site_links = find_site_links(body_html)  # rebased under the base path when rendered
+    link_offsets, site_links = find_site_links(body_html, body.raw)  # rebased under the base path when rendered
     return Article(
         source=source.rel, lang=lang, slug=slug, translation_key=key, title=typography.text(title, lang),
         date=published, updated=updated, tag_labels=tags, authors=authors,
