@@ -52,8 +52,12 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         last = reuse.last_build(options)  # nothing it depends on changed since: that build stands
         if last is not None:
             return still_standing(last, options)
+        edited = reuse.after_edits(options)  # only article bodies changed: their pages and feeds
+        if edited is not None:
+            return edited
         reuse.open_output(options.output_dir)
         made = prepare_to_write(options, reuse)  # load … check
+        reuse.keep_dependents(options, made)  # (for a later build after edits: see `reuse.edits`)
         left_out, warnings, notes = errors_and_warnings(made.problems, options)
         config, outputs, articles = made.site.config, made.outputs, made.site_counts()
         manifest = manifest_after(options, chain, made.site, left_out)

@@ -238,10 +238,10 @@ def _source_fields(root: bytes, rel: bytes, record: cache_entries.SourceRecord) 
 
 def test_a_last_build_record_of_the_wrong_shape_is_a_miss_even_under_a_valid_mac(tmp_path: Path) -> None:
     store = cache.Cache(tmp_path / "cache")
-    valid = {"inputs": "i", "output": "o", "horizon": None, "articles": {"fr": 1}, "pages": 1, "files": 1,
-             "warnings": []}
+    valid = {"inputs": "i", "frame": "f", "output": "o", "horizon": None, "articles": {"fr": 1}, "pages": 1, "files": 1,
+             "warnings": [], "edited": {"content/articles/a.fr.md": "d"}}
     for change in ({"horizon": "not a date"}, {"pages": "many"}, {"articles": [1]}, {"warnings": [[1]]},
-                   {"inputs": None}, {"extra": 1}):
+                   {"inputs": None}, {"frame": 1}, {"edited": {"a": 1}}, {"extra": 1}):
         store.put_build(tmp_path, json.dumps({**valid, **change}))
         assert last_build.load(store, tmp_path) is None, change
     store.put_build(tmp_path, json.dumps(valid))

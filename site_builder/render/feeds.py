@@ -58,27 +58,46 @@ class Feed:
     source: str
 
 
+@dataclass(frozen=True)
+class FeedHead:
+    """An article feed before its entries: what it is and where it goes."""
+
+    path: str
+    lang: str
+    title: str
+    subtitle: str
+    page: str
+    source: str
+
+
 def feeds(site: Site) -> Iterator[Feed]:
     """Every feed of the site: per language, per tag of that language, and its corrections."""
     cfg = site.config
     for lang in cfg.language_codes:
-        language = cfg.language(lang)
-        yield article_feed(cfg, lang, urls.feed(lang), language.title, language.description,
-                           urls.home(lang), site.by_lang[lang], f"{lang} feed")
-        for tag_page in site.tags[lang]:
-            label, slug = tag_page.tag.labels[lang], tag_page.tag.slugs[lang]
-            yield article_feed(cfg, lang, urls.tag_feed(lang, slug),
-                               i18n.t(lang, "feed_topic_title", site=language.title, topic=label),
-                               i18n.t(lang, "tag_title", tag=label), urls.tag(lang, slug),
-                               tag_page.articles, f"tag `{label}` feed")
+        for head, articles in article_feeds(site, lang):
+            yield article_feed(cfg, head, articles)
         yield corrections_feed(cfg, lang, site.by_lang[lang])
 
 
-def article_feed(cfg: SiteConfig, lang: str, path: str, title: str, subtitle: str, page: str,
-                 articles: Sequence[Article], source: str) -> Feed:
+def article_feeds(site: Site, lang: str) -> Iterator[tuple[FeedHead, Sequence[Article]]]:
+    """The feeds of articles in `lang`, the language's own then its tags', each with its articles
+    (newest first: the feed carries the first `FEED_SIZE`)."""
+    cfg = site.config
+    language = cfg.language(lang)
+    yield FeedHead(urls.feed(lang), lang, language.title, language.description, urls.home(lang),
+                   f"{lang} feed"), site.by_lang[lang]
+    for tag_page in site.tags[lang]:
+        label, slug = tag_page.tag.labels[lang], tag_page.tag.slugs[lang]
+        yield FeedHead(urls.tag_feed(lang, slug), lang,
+                       i18n.t(lang, "feed_topic_title", site=language.title, topic=label),
+                       i18n.t(lang, "tag_title", tag=label), urls.tag(lang, slug),
+                       f"tag `{label}` feed"), tag_page.articles
+
+
+def article_feed(cfg: SiteConfig, head: FeedHead, articles: Sequence[Article]) -> Feed:
     """The latest `FEED_SIZE` of `articles` (already newest first), with their full content."""
     entries = tuple(article_entry(cfg, a) for a in articles[:FEED_SIZE])
-    return Feed(path, lang, title, subtitle, page, entries, source)
+    return Feed(head.path, head.lang, head.title, head.subtitle, head.page, entries, head.source)
 
 
 def article_entry(cfg: SiteConfig, article: Article) -> Entry:

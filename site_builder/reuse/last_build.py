@@ -38,6 +38,8 @@ class Record:
     """What the last build into a folder saw (`inputs`), left there (`output`) and reported."""
 
     inputs: str
+    frame: str
+    """What `inputs` holds but the article files (see `frame_fingerprint`)."""
     output: str
     horizon: str | None
     """ISO date of the earliest article left out for being in the future (None: there was none)."""
@@ -46,24 +48,24 @@ class Record:
     files: int
     warnings: list[tuple[str, int | None, str, str, str]]
     """Its warnings and notes: path, line, message, severity, kind."""
+    edited: dict[str, str]
+    """The article files this build found edited since the last whole build (see `edits`), and
+    the digests of their bytes now ({} after a whole build)."""
 
-    def still_holds(self, inputs: str, output: str, now: datetime | None) -> bool:
-        """True when the same inputs, the same output folder and the clock give the same site."""
+    def still_holds(self, output: str, now: datetime | None) -> bool:
+        """True when the output folder is as this build left it and the clock gives the same site
+        (no article held back for its date has come due)."""
         before_horizon = self.horizon is None or now is None or now < datetime.fromisoformat(self.horizon)
-        return inputs == self.inputs and output == self.output and before_horizon
+        return output == self.output and before_horizon
 
     def warning_problems(self) -> tuple[Problem, ...]:
         return tuple(Problem(path, line, message, Severity(severity), Kind(kind))
                      for path, line, message, severity, kind in self.warnings)
 
 
-def inputs_fingerprint(options: object, project: Path, config_digest: str,
-                       sources: Mapping[str, SourceRecord], stat_sources: bool = True) -> str | None:
-    """Digest of everything the build depends on; None when a source file's stat cannot prove its
-    bytes unchanged (just written, gone, unreadable, or not known to the cache).
-
-    Without `stat_sources`, `sources` are taken as they are: what a build just read (the next build
-    compares them with the files)."""
+def frame_fingerprint(options: object, project: Path, config_digest: str) -> str:
+    """Digest of everything the build depends on but the article files: the code, the config, the
+    options, the tag registry, published.txt, the templates and theme, `static/`."""
     parts: list[str | bytes] = [code_fingerprint(), config_digest]
     parts += [f"{f.name}={getattr(options, f.name)!r}" for f in fields(options)  # type: ignore[arg-type]
               if f.name not in IGNORED_OPTIONS]
@@ -73,26 +75,39 @@ def inputs_fingerprint(options: object, project: Path, config_digest: str,
     parts.append(manifest.read_bytes() if manifest.is_file() else b"-")
     parts.append(folder_fingerprint((project, "templates"), (THEME_DIR.parent, THEME_DIR.name)))  # small: by content
     parts += [f"{rel} {stat}" for rel, stat in tree_stats(project / "static")]  # maybe large: by stat
-    if not stat_sources:
-        prefix = len(ARTICLES_DIR.as_posix()) + 1
-        for rel in sorted(sources):
-            parts += [rel[prefix:], sources[rel].digest]
-        return digest(*parts)
+    return digest(*parts)
+
+
+def inputs_fingerprint(frame: str, sources: Mapping[str, SourceRecord]) -> str:
+    """Digest of everything the build depends on: the `frame` and each article file's bytes (by the
+    digest in its record)."""
+    prefix = len(ARTICLES_DIR.as_posix()) + 1
+    parts: list[str | bytes] = [frame]
+    for rel in sorted(sources):
+        parts += [rel[prefix:], sources[rel].digest]
+    return digest(*parts)
+
+
+def changed_articles(project: Path, sources: Mapping[str, SourceRecord]) -> dict[str, Stat] | None:
+    """The article files whose stat does not prove their bytes unchanged since `sources` were
+    recorded (path relative to the project → stat now): {} when none; None when a file was added,
+    is gone, or is not read as an article (whose warning is the build's)."""
+    changed: dict[str, Stat] = {}
     found = 0
     for rel, stat in tree_stats(project / ARTICLES_DIR):
         name = rel.rsplit("/", 1)[-1]
         if not is_article_name(name):
-            if not_read(rel, name) is not None:  # a file not read as an article: its warning is the build's
+            if not_read(rel, name) is not None:
                 return None
             continue
-        record = sources.get(f"{ARTICLES_DIR.as_posix()}/{rel}")
-        if record is None or not (record.still_valid(stat) or same_bytes(project / ARTICLES_DIR / rel, stat, record)):
+        key = f"{ARTICLES_DIR.as_posix()}/{rel}"
+        record = sources.get(key)
+        if record is None:
             return None
-        parts += [rel, record.digest]
+        if not (record.still_valid(stat) or same_bytes(project / ARTICLES_DIR / rel, stat, record)):
+            changed[key] = stat
         found += 1
-    if found != len(sources):  # a file the cache knew is gone
-        return None
-    return digest(*parts)
+    return changed if found == len(sources) else None  # (fewer: a file the cache knew is gone)
 
 
 def same_bytes(path: Path, stat: Stat, record: SourceRecord) -> bool:
@@ -143,10 +158,12 @@ def _checked(record: Record) -> Record:
     if record.horizon is not None:
         datetime.fromisoformat(record.horizon)
     counts = [record.pages, record.files, *record.articles.values()]
-    if not (isinstance(record.inputs, str) and isinstance(record.output, str)
+    if not (isinstance(record.inputs, str) and isinstance(record.frame, str) and isinstance(record.output, str)
             and all(type(n) is int for n in counts) and all(isinstance(lang, str) for lang in record.articles)
             and all(len(w) == 5 and isinstance(w[0], str) and isinstance(w[2], str) and w[3] in _SEVERITIES
-                    and w[4] in _KINDS and (w[1] is None or type(w[1]) is int) for w in record.warnings)):
+                    and w[4] in _KINDS and (w[1] is None or type(w[1]) is int) for w in record.warnings)
+            and isinstance(record.edited, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in record.edited.items())):
         raise ValueError("a field of the wrong type")
     return record
 

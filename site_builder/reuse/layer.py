@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from site_builder.config import SiteConfig
 from site_builder.errors import NOTE, ConfigError
-from site_builder.model import OutputFile
+from site_builder.model import OutputFile, Site
 from site_builder.options import BuildOptions, BuildResult, Prepared, Progress, no_progress, site_config
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written
 from site_builder.output.write import discard, new_stage
-from site_builder.reuse import last_build
+from site_builder.reuse import edits, last_build
 from site_builder.reuse.fingerprints import config_fingerprint
 from site_builder.reuse.store import Cache
 from site_builder.reuse.workers import default_jobs
@@ -96,6 +96,9 @@ class Reuse:
         """The earliest date of an article left out for being in the future (see `last_build`)."""
         self.collecting = False
         self.since: Since | None = None
+        self.pending: edits.Pending | None = None
+        """What `after_edits` starts from (see `last_build`)."""
+        self._dependents: tuple[Site, frozenset[str]] | None = None
         self.progress: Progress = no_progress
         """Told how the build goes (`BuildOptions.progress`)."""
         if owned and gc.isenabled():
@@ -139,7 +142,8 @@ class Reuse:
 
     def last_build(self, options: BuildOptions) -> BuildResult | None:
         """The last build into the output folder, if it still stands (see `last_build`); never when
-        told what changed (something did)."""
+        told what changed (something did). When only article files may have changed since, what
+        `after_edits` starts from is kept in `pending`."""
         if self.since is not None or self.cache is None or self.state is None or not self.state.marked:
             return None  # (without the builder's record in the folder, it is to be written)
         folder = options.output_dir.resolve()
@@ -147,10 +151,14 @@ class Reuse:
         if record is None:
             return None
         config = site_config(options)
-        inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
-                                               self.cache.sources(config.root))
-        if inputs is None or not record.still_holds(inputs, last_build.output_fingerprint(self.state.files),
-                                                    options.moment):
+        frame = last_build.frame_fingerprint(options, config.root, config_fingerprint(config))
+        known = self.cache.sources(config.root)
+        unproven = last_build.changed_articles(config.root, known)
+        if (unproven is None or frame != record.frame
+                or not record.still_holds(last_build.output_fingerprint(self.state.files), options.moment)):
+            return None
+        if unproven or last_build.inputs_fingerprint(frame, known) != record.inputs:
+            self.pending = edits.Pending(record, frame, unproven)
             return None
         self.clock.lap("unchanged")
         log.debug("nothing changed since the last build of %s", folder)
@@ -159,6 +167,23 @@ class Reuse:
                            warnings=tuple(p for p in record.warning_problems() if p.severity != NOTE),
                            notes=tuple(p for p in record.warning_problems() if p.severity == NOTE),
                            timings=tuple(self.clock.laps))
+
+    def after_edits(self, options: BuildOptions) -> BuildResult | None:
+        """The build after edits of article bodies only (see `edits`), when `last_build` found that
+        only article files changed; None when a whole build is needed."""
+        if self.pending is None or self.cache is None or self.state is None:
+            return None
+        result = edits.after_edits(options, self.cache, self.state, self.pending, self.started)
+        if result is not None:
+            self.clock.lap("edits")
+        return result
+
+    def keep_dependents(self, options: BuildOptions, made: Prepared) -> None:
+        """Keep the site and its paths until `remember`, which stores what the pages depend on (see
+        `edits`): not for a build with search (its index is made again after any edit), nor one
+        told what changed (the preview's, whose next builds know more)."""
+        if self.cache is not None and self.since is None and not options.search:
+            self._dependents = (made.site, made.paths)
 
     def open_output(self, out_dir: Path) -> None:
         """What the cache says the last build wrote into the output folder (each file's page key;
@@ -198,23 +223,27 @@ class Reuse:
         self.clock.lap("write")
 
     def remember(self, options: BuildOptions, config: SiteConfig, result: BuildResult, written: Written) -> None:
-        """Keep what the next build needs to know that nothing changed (nothing after a build that
-        left articles out, or one told what changed: a session's next build is told too)."""
+        """Keep what the next build needs to know that nothing changed, or only article bodies
+        (nothing after a build that left articles out, or one told what changed: a session's next
+        build is told too)."""
         if self.cache is None:
             return
         folder = options.output_dir.resolve()
-        if self.since is not None:
+        site, self._dependents = self._dependents, None
+        self.cache.put_dependents(folder, None)
+        if self.since is not None or result.problems:
             last_build.save(self.cache, folder, None)
             return
-        inputs = last_build.inputs_fingerprint(options, config.root, config_fingerprint(config),
-                                               self.cache.sources(config.root), stat_sources=False)
-        if inputs is None or result.problems:
-            last_build.save(self.cache, folder, None)
-            return
+        sources = self.cache.sources(config.root)
+        frame = last_build.frame_fingerprint(options, config.root, config_fingerprint(config))
         output = last_build.output_fingerprint(self._files_after(folder, written, options.search))
         last_build.save(self.cache, folder, last_build.Record(
-            inputs, output, self.horizon, dict(result.articles), result.pages, result.files,
-            [(p.path, p.line, p.message, p.severity, p.kind) for p in (*result.warnings, *result.notes)]))
+            last_build.inputs_fingerprint(frame, sources), frame, output, self.horizon, dict(result.articles),
+            result.pages, result.files,
+            [(p.path, p.line, p.message, p.severity, p.kind) for p in (*result.warnings, *result.notes)], {}))
+        if site is not None:
+            digests = {rel: record.digest for rel, record in sources.items()}
+            self.cache.put_dependents(folder, edits.dependents(*site, digests).stored())
 
     def _files_after(self, folder: Path, written: Written, search: bool) -> dict[str, Stat]:
         """Every file in the output folder after the write and its stat: from what was there and what

@@ -52,7 +52,7 @@ each other's entries."""
 # --- the store -----------------------------------------------------------------------------------
 
 DATABASE = "cache.sqlite3"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Kept in the database (`PRAGMA user_version`): tables of another layout are dropped, not read."""
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, entry BLOB NOT NULL)",
@@ -63,8 +63,12 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS outputs (folder BLOB, path BLOB, key TEXT, digest TEXT, stat TEXT, mac BLOB, "
     "PRIMARY KEY (folder, path))",
     "CREATE TABLE IF NOT EXISTS builds (folder BLOB PRIMARY KEY, record TEXT NOT NULL, mac BLOB)",
+    # What the pages of the last build into a folder depend on (see reuse/edits.py): an entry as
+    # `pack` makes them, under the key `DEPENDENTS` + the folder.
+    "CREATE TABLE IF NOT EXISTS dependents (folder BLOB PRIMARY KEY, entry BLOB NOT NULL)",
 )
-TABLES = ("articles", "sources", "outputs", "builds")
+TABLES = ("articles", "sources", "outputs", "builds", "dependents")
+DEPENDENTS = "dependents\0"
 
 
 ROWS_PER_INSERT = 1000
@@ -332,6 +336,17 @@ class Cache:
             _REMEMBERED[memo] = output_records(where, rows)
         return dict(_REMEMBERED[memo])
 
+    @fails_soft(lambda folder, paths: {})
+    def outputs_of(self, folder: Path, paths: Iterable[str]) -> dict[str, OutputRecord]:
+        """What the last build wrote at those `paths` of `folder` (those it wrote)."""
+        memo = (self.folder.resolve(), "outputs", folder)
+        if memo in _REMEMBERED:
+            return {path: _REMEMBERED[memo][path] for path in paths if path in _REMEMBERED[memo]}
+        where, wanted = path_bytes(str(folder)), [path_bytes(path) for path in dict.fromkeys(paths)]
+        rows = self.db.execute("SELECT path, key, digest, stat, mac FROM outputs WHERE folder = ? AND path IN "
+                               f"({','.join('?' * len(wanted))})", (where, *wanted))
+        return output_records(where, rows)
+
     @fails_soft(lambda *_, **__: None)
     def put_outputs(self, folder: Path, changed: Mapping[str, OutputRecord], removed: Iterable[str],
                     replace_all: bool) -> None:
@@ -372,6 +387,22 @@ class Cache:
         else:
             self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?, ?)",
                             (where, record, build_mac(where, record)))
+
+    # what the pages of the last build into each output folder depend on (see edits.py)
+    @fails_soft(lambda folder: None)
+    def get_dependents(self, folder: Path) -> object | None:
+        where = path_bytes(str(folder))
+        row = self.db.execute("SELECT entry FROM dependents WHERE folder = ?", (where,)).fetchone()
+        return None if row is None else unpack(row[0], DEPENDENTS + str(folder))
+
+    @fails_soft(lambda *_, **__: None)
+    def put_dependents(self, folder: Path, value: object | None) -> None:
+        where = path_bytes(str(folder))
+        if value is None:
+            self.db.execute("DELETE FROM dependents WHERE folder = ?", (where,))
+        else:
+            entry = pack(value, DEPENDENTS + str(folder))
+            self.db.execute("INSERT OR REPLACE INTO dependents VALUES (?, ?)", (where, entry))
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
