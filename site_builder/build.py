@@ -52,7 +52,7 @@ def build(options: BuildOptions, chain: Chain | None = None) -> BuildResult:
         last = reuse.last_build(options)  # nothing it depends on changed since: that build stands
         if last is not None:
             return still_standing(last, options)
-        edited = reuse.after_edits(options)  # only article bodies changed: their pages and feeds
+        edited = reuse.after_edits(options) if chain is None else None  # only article bodies changed
         if edited is not None:
             return edited
         reuse.open_output(options.output_dir)
