@@ -81,3 +81,27 @@ def test_forget_lets_go_of_everything_a_build_kept(tmp_path: Path) -> None:
         assert held[name] > 0, name
     memo.forget()
     assert {name: size for name, size in memo.sizes().items() if size} == {}
+
+
+def test_a_worker_keeps_no_page_view_the_parent_would_keep(tmp_path: Path) -> None:
+    """The views of pages (`in_workers=False`) pay off only from one build to the next of the
+    process that keeps them: a forked worker makes each once, then exits, so it keeps none."""
+    from site_builder.build import BuildOptions, load_site
+    from site_builder.render import plans
+    from site_builder.reuse.workers import MIN_ITEMS_PER_WORKER, map_in_workers
+
+    root = make_site(tmp_path, {f"content/articles/2024/a{n}.fr.md": article(f"A{n}", "2024-01-10", "Un.")
+                                for n in range(3)})
+    build_site(root, search=False, jobs=1)  # rendered in this process: the views are kept
+    assert plans._article_page.cache_info().currsize == 3
+    memo.forget()
+    site = load_site(BuildOptions(project=root, search=False, jobs=1, cache=False))[0]
+
+    def views_kept(_: int) -> int:
+        plans._article_page.cache_clear()
+        for one in site.articles:
+            plans._article_page(site.config, one, ())
+        return int(plans._article_page.cache_info().currsize)
+
+    assert set(map_in_workers(views_kept, list(range(2 * MIN_ITEMS_PER_WORKER)), 2)) == {0}
+    assert views_kept(0) == 3  # the same calls in this process keep them

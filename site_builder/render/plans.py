@@ -176,7 +176,7 @@ def article_versions(article: Article) -> dict[str, str]:
     return {article.lang: article.path, **{t.lang: t.path for t in article.translations}}
 
 
-@memo.memoized(maxsize=MEMO_SIZE)
+@memo.memoized(maxsize=MEMO_SIZE, in_workers=False)  # a rebuild (the preview's) keeps unchanged pages' views
 def _article_page(cfg: SiteConfig, article: Article, own_labels: OwnLabels) -> Page:
     labels = {key: dict(names) for key, names in own_labels}
     versions = article_versions(article)
@@ -222,7 +222,7 @@ def _list_plan(cfg: SiteConfig, inputs: ListInputs) -> ListPage:
                     alternates(cfg, path, dict(inputs.versions)), cfg, inputs)
 
 
-@memo.memoized(maxsize=MEMO_SIZE)  # a rebuild (the preview server's) gets the same page for the same articles
+@memo.memoized(maxsize=MEMO_SIZE, in_workers=False)  # a rebuild (the preview's): same page, same articles
 def _list_page(cfg: SiteConfig, lang: str, path: str, versions: tuple[tuple[str, str], ...], heading: str,
                intro: str, source: str, feed: Link | None, chunk: tuple[Article, ...], pagination: Pagination) -> Page:
     number, total = pagination.current, pagination.total

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import site_builder.reuse.entries  # noqa: F401 - registers how the model's mappings cross processes
+from site_builder import memo
 
 log = logging.getLogger(__name__)
 
@@ -108,5 +109,6 @@ def release_free_memory() -> None:
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _work is not None, "worker started without a job"
+    memo.in_worker()
     function, items = _work
     return [function(items[index]) for index in range(*bounds)]
