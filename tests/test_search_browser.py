@@ -89,6 +89,20 @@ def test_a_word_from_the_seed_article_finds_it_on_the_french_search_page(page: P
     expect(page.locator("h1")).to_have_text(SEED_FR)
 
 
+def test_words_typed_before_the_index_has_loaded_still_find_the_article(page: Page, site: str) -> None:
+    # On a slow connection the reader types while the page is still loading Pagefind: the warm-up
+    # that ends afterwards must not replace the reader's search with an empty one.
+    held: list[Any] = []
+    page.route("**/pagefind/fr/pagefind.js", lambda route: held.append(route))
+    page.goto(f"{site}fr/search/")
+    search(page, "commémorations")
+    expect(page).to_have_url(re.compile(r"\?q=comm"))  # the typing pause is over: the search has begun
+    assert len(held) == 1, "the bundle was not requested while the reader typed"
+    held[0].continue_()
+    wait_for_results(page, 1)
+    expect(status(page)).to_have_text("1 résultat pour commémorations")
+
+
 def test_the_same_search_in_english_finds_the_translation(page: Page, site: str) -> None:
     page.goto(f"{site}en/search/")
     expect(page.get_by_role("searchbox", name="Search the archive").last).to_be_visible()

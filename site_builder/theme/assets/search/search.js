@@ -386,7 +386,9 @@ function start() {
   const state = readAddress();
   showInForm(state);
   if (state.term || state.tag || state.year) run(state, { scrollTo: history.state?.scrollY ?? null }).catch(unavailable);
-  else warmUp([settings.lang, ...state.also]).then(() => run(state)).catch(unavailable);
+  // Loading the index ahead of the first word; a reader who types before it is loaded has begun a
+  // search of their own, which this empty one must not replace.
+  else warmUp([settings.lang, ...state.also]).then(() => current === null && run(state)).catch(unavailable);
 }
 
 function unavailable(error) {
