@@ -11,7 +11,7 @@ import click
 
 from site_builder import __version__
 from site_builder.build import BuildOptions, build, check_site
-from site_builder.errors import ERROR, NOTE, WARNING, ContentError, SiteError
+from site_builder.errors import ERROR, NOTE, WARNING, SiteError
 from site_builder.terminal import TerminalProgress, build_lines, count_line, plural, warning_lines
 
 log = logging.getLogger("site_builder")
@@ -19,7 +19,7 @@ log = logging.getLogger("site_builder")
 BUILD_FAILED = "Build failed"
 
 
-def report(error: SiteError, left_out: bool = False, failed: str = BUILD_FAILED) -> None:
+def report(error: SiteError, failed: str = BUILD_FAILED) -> None:
     """Print every error as `path:line: message` on stderr, then the warnings found with them (as
     `build` prints warnings), then `failed` (what did not happen) and the count."""
     errors = [p for p in error.problems if p.severity == ERROR]
@@ -27,12 +27,7 @@ def report(error: SiteError, left_out: bool = False, failed: str = BUILD_FAILED)
         click.echo(str(problem), err=True)
     for line in warning_lines([*error.warnings, *(p for p in error.problems if p.severity == WARNING)]):
         click.echo(line, err=True)
-    files = len({p.path for p in errors})
-    if left_out:
-        click.echo(f"{failed}: {plural(len(errors), 'error')}; {plural(files, 'file')} left out of the site "
-                   "(--keep-going).", err=True)
-    else:
-        click.echo(f"{failed}: {plural(len(errors), 'error')}.", err=True)
+    click.echo(f"{failed}: {plural(len(errors), 'error')}.", err=True)
 
 
 def run(debug: bool, action, failed: str = BUILD_FAILED, before_report=lambda: None):  # type: ignore[no-untyped-def]
@@ -109,11 +104,15 @@ def build_command(project: Path, output: Path | None, base_url: str | None, draf
     result = run(debug, lambda: build(options), before_report=progress.clear if progress else lambda: None)
     if progress:
         progress.clear()
+    for problem in result.problems:  # (--keep-going) the errors first, as a build that stops prints them
+        click.echo(str(problem), err=True)
     for line in build_lines(result.warnings, result.notes):
         click.echo(line, err=True)
     click.echo(result.summary())
     if result.problems:
-        report(ContentError(result.problems), left_out=True)
+        files = len({p.path for p in result.problems})
+        click.echo(f"{plural(len(result.problems), 'error')}: {plural(files, 'file')} left out of the site "
+                   "(--keep-going); correct them and build again to publish them.", err=True)
         sys.exit(1)
 
 
@@ -165,6 +164,8 @@ def import_hugo_command(source: Path, project: Path, merge: bool, debug: bool) -
     report = run(debug, lambda: import_hugo(ImportRequest(source=source, project=project, merge=merge)),
                  failed="Import failed")
     click.echo(report.text())
+    if report.unread:  # articles were lost: a script must notice
+        sys.exit(1)
 
 
 @main.command(name="check")

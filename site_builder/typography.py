@@ -30,8 +30,10 @@ _BEFORE_CLOSING = re.compile(rf"(?<=\S){_SPACES}*»")
 _QUOTE = re.compile("['\"]")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _FRENCH_MARKS = re.compile("[:;?!«»]")
-# An opening quote follows the start, a space or an opening bracket or dash; any other is closing.
-_OPENS_AFTER = frozenset(" \t\n\r\u00a0\u202f([{«“‘—–-/")
+# An opening quote follows the start, a space, an opening bracket or dash, a slash or `=` (`x="y"`);
+# any other is closing, and so is one of those followed by the end of a word (`"/img/"`).
+_OPENS_AFTER = frozenset(" \t\n\r\u00a0\u202f([{«“‘—–-/=")
+_ENDS_WORD = frozenset(" \t\n\r\u00a0\u202f.,;:!?)]}»")
 
 
 def text(value: str, lang: str) -> str:
@@ -100,6 +102,8 @@ class _Setter:
         self.french = lang == "fr"
         self.last = " "
         """The character before the text to set (the end of the previous text node)."""
+        self.quoting = False
+        """Whether the last double quote set opened a quotation (for one with spaces on both sides)."""
 
     def run(self, value: str) -> str:
         parts: list[str] = []
@@ -141,6 +145,11 @@ class _Setter:
             if self.french or not opens or following.isdigit() or not following.strip():
                 return "’"  # an apostrophe (l’été, it’s, the ’90s, students’), or a closing quote
             return "‘"
+        if opens and previous.strip() and (not following or following in _ENDS_WORD):
+            opens = False  # `"/img/"`, `-"`: after a mark, and nothing of a word follows
+        elif opens and not following.strip():
+            opens = not self.quoting  # spaces on both sides (`dit " bonjour " hier`): it pairs
+        self.quoting = opens
         if self.french:
             return "«" + NNBSP if opens else NNBSP + "»"
         return "“" if opens else "”"

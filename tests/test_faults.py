@@ -227,7 +227,11 @@ def test_keep_going_on_the_command_line_reports_every_bad_file_and_exits_1(tmp_p
     assert result.exit_code == 1
     assert "content/articles/bad1.fr.md:3: invalid YAML" in result.stderr
     assert "content/articles/bad2.fr.md:1: no front matter" in result.stderr
-    assert "2 files left out of the site (--keep-going)" in result.stderr
+    assert "2 errors: 2 files left out of the site (--keep-going); correct them and build again" in result.stderr
+    assert "Build failed" not in result.stderr  # the good articles were built and published
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("content/articles/bad1.fr.md:3: invalid YAML")  # first things first
+    assert lines[1].startswith("content/articles/bad2.fr.md:1: no front matter")
     assert "Built 3 articles" in result.stdout
     assert (tmp_path / "public/fr/2024/11/002/index.html").exists()
 

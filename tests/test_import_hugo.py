@@ -115,6 +115,36 @@ def test_importing_again_overwrites_nothing(imported: tuple[Path, ImportReport, 
     assert tree_digest(project) == before
     assert sum(again.articles.values()) == 0
     assert "content/articles/2024/07/budget.fr.md" in again.kept
+    # What it left alone is not counted as done this time, nor its shortcodes' notes said again.
+    assert (again.pairs, sum(again.shortcodes.values()), again.categories, again.aliases) == (0, 0, 0, 0)
+    assert not any("shortcode" in message for _, _, message in again.notes)
+
+
+def test_a_file_left_as_it_was_is_named_from_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    import_hugo(ImportRequest(FIXTURES / "by-name", project))
+    mine = next(p for p in (project / "static").rglob("*") if p.is_file())
+    mine.write_bytes(b"edited by hand")
+    again = import_hugo(ImportRequest(FIXTURES / "by-name", project, merge=True))
+    assert mine.relative_to(project).as_posix() in again.kept  # as the articles are: from the project
+    assert mine.read_bytes() == b"edited by hand"
+
+
+def test_an_article_that_cannot_be_read_fails_the_command_and_says_how_to_bring_it_in(tmp_path: Path) -> None:
+    source = tmp_path / "hugo"
+    shutil.copytree(FIXTURES / "by-folder", source)
+    broken = next(p for p in sorted((source / "content").rglob("*.md")) if not p.name.startswith("_"))
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(re.sub(r"(?m)^title: .*$", "title: Covid : la France reconfine", text, count=1),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "hugo", str(source), str(tmp_path / "p")])
+    assert result.exit_code == 1, result.output
+    rel = broken.relative_to(source).as_posix()
+    assert re.search(rf"{re.escape(rel)}:\d+: not imported: its front matter cannot be read: .*must be in quotes",
+                     result.output)
+    assert "1 article(s) could not be read, so were not imported (listed above): correct them in the Hugo " \
+           "site, then run the same command with --merge" in result.output
+    assert "Imported 3 articles" in result.output  # the others are there
 
 
 def test_the_command_prints_the_report(tmp_path: Path) -> None:
@@ -223,6 +253,24 @@ def test_shortcodes_named_positional_and_closing() -> None:
     assert '`{{< figure src="no" >}}`' in done.body  # in code: left alone, and not listed
     assert done.left == [(10, 'the shortcode `{{< details summary="x" >}}` was left as it is: convert it by hand'),
                          (14, 'the shortcode `{{< ref "missing" >}}` names no imported article: link it by hand')]
+
+
+@pytest.mark.parametrize(("shortcode", "link"), [
+    ('{{< tweet user="jack" id="20" >}}', "https://x.com/jack/status/20"),
+    ("{{< x jack 20 >}}", "https://x.com/jack/status/20"),
+    ("{{< tweet 877500564405444608 >}}", "https://x.com/i/status/877500564405444608"),  # Hugo's older form
+    ("{{< gist spf13 7896402 >}}", "https://gist.github.com/spf13/7896402"),
+    ("{{< tweet jack >}}", None),  # no post number: nothing to link to
+    ("{{< gist 7896402 >}}", None),  # a gist's address needs its user
+])
+def test_posts_and_gists_become_links_only_when_their_address_is_whole(shortcode: str, link: str | None) -> None:
+    from site_builder.importing.convert import convert_body
+    done = convert_body(f"Avant.\n\n{shortcode}\n", "fr", lambda target, lang: None)
+    if link is None:
+        assert done.body == f"Avant.\n\n{shortcode}\n" and not done.converted
+        assert done.left == [(2, f"the shortcode `{shortcode}` was left as it is: convert it by hand")]
+    else:
+        assert f"]({link})" in done.body and done.left == []
 
 
 def test_a_site_in_no_language_of_ours_is_refused(tmp_path: Path) -> None:

@@ -39,6 +39,15 @@ def test_apostrophes_and_english_quotes_are_typographic() -> None:
     assert typography.text("He said \"it's 'fine'\" in the '90s", "en") == "He said “it’s ‘fine’” in the ’90s"
 
 
+@pytest.mark.parametrize(("written", "fr", "en"), [
+    ('le mot="x" et', f"le mot=«{NNBSP}x{NNBSP}» et", "le mot=“x” et"),  # after `=`: opening
+    ('dir="/img/"', f"dir=«{NNBSP}/img/{NNBSP}»", "dir=“/img/”"),  # after a slash, at a word's end: closing
+    ('dit " bonjour " hier', f"dit «{NNBSP}bonjour{NNBSP}» hier", "dit “ bonjour ” hier"),  # spaced: they pair
+])
+def test_quotes_open_and_close_by_what_surrounds_them(written: str, fr: str, en: str) -> None:
+    assert (typography.text(written, "fr"), typography.text(written, "en")) == (fr, en)
+
+
 def test_english_keeps_its_spaces_before_punctuation() -> None:
     assert typography.text("Why ? Because : reasons", "en") == "Why ? Because : reasons"
 

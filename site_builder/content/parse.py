@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import reprlib
 import unicodedata
@@ -34,8 +35,8 @@ REQUIRED_KEYS = frozenset({"title", "date"})
 FOREIGN_KEYS = {
     "description": "use `summary` (one or two sentences for lists, feeds and search)",
     "excerpt": "use `summary` (one or two sentences for lists, feeds and search)",
-    "categories": "merge it into `tags` (`tags: [Économie, Europe]`)",
-    "keywords": "merge it into `tags` (`tags: [Économie, Europe]`)",
+    "categories": "merge it into `tags`",
+    "keywords": "merge it into `tags`",
     "lastmod": "use `updated` (`updated: 2024-11-28`)",
     "last_modified_at": "use `updated` (`updated: 2024-11-28`)",
     "publishdate": "use `date` (the publication date: `date: 2024-11-27`)",
@@ -72,7 +73,7 @@ def parse_article(source: Source, config: SiteConfig, fingerprint: str = "") -> 
         problems.append(Problem(source.rel, lines.get(key) if key else 1, message))
 
     for key in sorted(set(fields) - KNOWN_KEYS, key=str):
-        problem(str(key), unknown_key_message(str(key)))
+        problem(str(key), unknown_key_message(str(key), fields))
     name = source.rel.rsplit("/", 1)[-1]  # (POSIX style: = PurePosixPath(source.rel).name, 10× faster)
     lang, stem, lang_error = language_of(name, fields.get("lang"))
     if lang is None and "lang" not in fields:
@@ -145,12 +146,33 @@ def given(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if key in REQUIRED_KEYS or not is_empty(value)}
 
 
-def unknown_key_message(key: str) -> str:
-    """`unknown front-matter key `x``, with our name for it when another tool's, else the nearest key."""
+def unknown_key_message(key: str, fields: dict[str, Any] | None = None) -> str:
+    """`unknown front-matter key `x``, with our name for it when another tool's, else the nearest key.
+    For Hugo's `categories` (or `keywords`), the `tags` line the article's own values make."""
     hint = FOREIGN_KEYS.get(key.lower())
+    if hint and hint.endswith("into `tags`") and fields is not None:
+        merged = [*_listed(fields.get("tags")), *_listed(fields.get(key))]
+        if merged:
+            hint += f" (`tags: [{', '.join(_yaml_word(v) for v in dict.fromkeys(merged))}]`)"
     if hint:
         return f"unknown front-matter key `{key}`: {hint}"
     return f"unknown front-matter key `{key}`{did_you_mean(key, KNOWN_KEYS)}"
+
+
+def _listed(value: Any) -> list[str]:
+    """A front-matter value as the texts it lists (a text alone, a list of texts or numbers)."""
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(v).strip() for v in values if isinstance(v, str | int | float) and str(v).strip()]
+
+
+def _yaml_word(value: str) -> str:
+    """`value` as an item of a YAML flow list: bare when YAML reads it back as that text."""
+    plain = re.fullmatch(r"[^\W\d][\w' -]*\w|[^\W\d]", value) and value.lower() not in YAML_WORDS
+    return value if plain else json.dumps(value, ensure_ascii=False)
+
+
+YAML_WORDS = frozenset(("yes", "no", "true", "false", "null", "on", "off", "y", "n"))
+"""Words YAML reads as something other than text."""
 
 
 def no_language(rel: str, stem: str, config: SiteConfig) -> Problem:

@@ -27,11 +27,27 @@ LABELS = {
     "en": {"youtube": "YouTube video", "vimeo": "Vimeo video", "gist": "Gist", "tweet": "Post on X",
            "instagram": "Instagram post"},
 }
+
+
+def _gist(given: dict[str | int, str]) -> str | None:
+    user, gist = given.get("user") or given.get(0), given.get("id") or given.get(1)
+    return f"https://gist.github.com/{user}/{gist}" if user and gist else None
+
+
+def _post_on_x(given: dict[str | int, str]) -> str | None:
+    """`user="…" id="…"`, `user id`, or Hugo's older form, the post's number alone (x.com/i/status/N
+    finds a post without its author's name)."""
+    user, post = given.get("user"), given.get("id")
+    if user is None and post is None:
+        user, post = (given.get(0), given.get(1)) if 1 in given else (None, given.get(0))
+    return f"https://x.com/{user or 'i'}/status/{post}" if post and post.isdigit() else None
+
+
 LINKS = {
     "youtube": lambda p: f"https://www.youtube.com/watch?v={p.get('id') or p.get(0, '')}",
     "vimeo": lambda p: f"https://vimeo.com/{p.get('id') or p.get(0, '')}",
-    "gist": lambda p: f"https://gist.github.com/{p.get('user') or p.get(0, '')}/{p.get('id') or p.get(1, '')}",
-    "tweet": lambda p: f"https://x.com/{p.get('user') or p.get(0, '')}/status/{p.get('id') or p.get(1, '')}",
+    "gist": _gist,
+    "tweet": _post_on_x,
     "instagram": lambda p: f"https://www.instagram.com/p/{p.get('id') or p.get(0, '')}/",
 }
 ALIASES = {"x": "tweet", "twitter": "tweet"}
@@ -114,11 +130,12 @@ def _single(name: str, given: dict[str | int, str], lang: str, resolve: Resolve,
     if name in ("ref", "relref"):
         target = given.get("path") or given.get(0)
         return resolve(target, given.get("lang") or given.get(1)) if target else None
-    if name in LINKS and (given.get("id") or given.get(0)):
+    url = LINKS[name](given) if name in LINKS and (given.get("id") or given.get(0)) else None
+    if url is not None:
         title = given.get("title")
         label = LABELS.get(lang, LABELS["en"])[name] + (f" : {title}" if title and lang == "fr" else
                                                         f": {title}" if title else "")
-        return f"[{_markdown_text(label)}]({LINKS[name](given)})"
+        return f"[{_markdown_text(label)}]({url})"
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -67,13 +68,16 @@ def import_hugo(request: ImportRequest) -> ImportReport:
     config = load_config(request.project)
     planned = plan(hugo, config, report)
     refs = RefIndex(planned)
-    for item in planned:
-        write_article(item, refs, config, request.project, report)
+    written = {id(item) for item in planned if write_article(item, refs, config, request.project, report)}
     copy_tree(request.source / "static", request.project / "static", report)
-    groups = defaultdict(set)
+    groups: dict[object, set[str]] = defaultdict(set)
+    new: set[object] = set()  # the groups this run wrote an article of
     for item in planned:
-        groups[item.mapped.fields["translation_key"]].add(item.page.lang)
-    report.pairs = sum(1 for langs in groups.values() if len(langs) > 1)
+        key = item.mapped.fields["translation_key"]
+        groups[key].add(item.page.lang)
+        if id(item) in written:
+            new.add(key)
+    report.pairs = sum(1 for key, langs in groups.items() if len(langs) > 1 and key in new)
     return report
 
 
@@ -128,18 +132,14 @@ def plan(hugo: HugoConfig, config: SiteConfig, report: ImportReport) -> list[Pla
     for page in hugo_pages(hugo):
         if isinstance(page, Skipped):
             report.note(page.rel, page.line, f"not imported: {page.reason}")
+            if page.lost:
+                report.unread.append(page.rel)
             continue
         if page.lang not in config.language_codes:
             report.note(page.rel, None, f"not imported: its language `{page.lang}` is not one of this site's "
                         f"({', '.join(config.language_codes)})")
             continue
-        mapped = map_front_matter(page, tz)
-        for line, message in mapped.notes:
-            report.note(page.rel, line, message)
-        for key in mapped.dropped:
-            report.dropped[key] += 1
-        report.categories += mapped.categories > 0
-        planned.append(_planned(page, mapped, hugo, config, taken, report))
+        planned.append(_planned(page, map_front_matter(page, tz), hugo, config, taken, report))
     return planned
 
 
@@ -218,13 +218,11 @@ def _normal(target: str) -> str:
     return text.strip("/")
 
 
-def write_article(item: Planned, refs: RefIndex, config: SiteConfig, project: Path, report: ImportReport) -> None:
-    """Write one article (never over a file), its shortcodes converted, its bundle's files copied."""
+def write_article(item: Planned, refs: RefIndex, config: SiteConfig, project: Path, report: ImportReport) -> bool:
+    """Write one article (never over a file), its shortcodes converted, its bundle's files copied;
+    False when the file was there already (and is left as it was: the report counts nothing of it)."""
     page = item.page
     converted = convert_body(page.body, page.lang, lambda target, lang: refs.resolve(target, lang, page))
-    for line, message in converted.left:
-        report.note(page.rel, page.body_line + line, message)
-    report.shortcodes.update(converted.converted)
     if page.bundle is not None:
         copy_bundle(page.bundle, converted.body + " " + str(item.mapped.fields.get("image", "")),
                     project / "static" / item.path, report, page.rel.rpartition("/")[0])
@@ -236,14 +234,21 @@ def write_article(item: Planned, refs: RefIndex, config: SiteConfig, project: Pa
             handle.write(text)
     except FileExistsError:
         report.kept.append(item.rel)
-        return
+        return False
     report.articles[page.lang] += 1
     report.aliases += len(item.aliases)
+    report.shortcodes.update(converted.converted)
+    report.categories += item.mapped.categories > 0
+    for key in item.mapped.dropped:
+        report.dropped[key] += 1
+    for line, message in [*item.mapped.notes, *((page.body_line + n, m) for n, m in converted.left)]:
+        report.note(page.rel, line, message)
     try:
         parse_article(Source(item.rel, text.encode("utf-8")), config)
     except ContentError as exc:
         for problem in exc.problems:
             report.note(item.rel, problem.line, f"written, but the build will refuse it: {problem.message}")
+    return True
 
 
 def front_matter(fields: dict[str, object], aliases: list[str]) -> str:
@@ -292,7 +297,7 @@ def copy_file(source: Path, target: Path, report: ImportReport) -> bool:
     """Copy unless the target exists (the same bytes: nothing to do; others: kept and reported)."""
     if target.exists():
         if not target.is_file() or target.read_bytes() != source.read_bytes():
-            report.kept.append(target.as_posix())
+            report.kept.append(os.path.relpath(target, report.project).replace(os.sep, "/"))
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)

@@ -60,6 +60,8 @@ class Skipped:
     rel: str
     line: int | None
     reason: str
+    lost: bool = False
+    """An article that could not be read (not a page site-builder makes by itself)."""
 
 
 def hugo_pages(config: HugoConfig) -> Iterator[HugoPage | Skipped]:
@@ -97,9 +99,9 @@ def read_page(root: Path, file: Path, inner: str, lang: str, stem: str) -> HugoP
         text = file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
         fields, lines, body, body_line = split(text)
     except UnicodeDecodeError:
-        return Skipped(rel, None, "not UTF-8: save it as UTF-8 and import again")
+        return Skipped(rel, None, "not UTF-8: save it as UTF-8", lost=True)
     except FrontMatterError as exc:
-        return Skipped(rel, exc.line, f"its front matter cannot be read: {exc}")
+        return Skipped(rel, exc.line, f"its front matter cannot be read: {exc}", lost=True)
     folder = PurePosixPath(inner).parent
     bundle = file.parent if stem == "index" else None
     path = folder.as_posix() if bundle is not None else (folder / stem).as_posix()

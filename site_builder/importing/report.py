@@ -32,6 +32,8 @@ class ImportReport:
     """Hugo front-matter fields not carried over, with the number of files that had them."""
     notes: list[tuple[str, int | None, str]] = field(default_factory=list)
     """(Hugo file, line, what could not be converted, or was converted with a guess)."""
+    unread: list[str] = field(default_factory=list)
+    """Hugo articles that could not be read, so were not imported (the command exits 1)."""
 
     def note(self, path: str, line: int | None, message: str) -> None:
         if (path, line, message) not in self.notes:
@@ -65,5 +67,9 @@ class ImportReport:
                       for path, line, message in sorted(self.notes, key=lambda n: (n[0], n[1] or 0, n[2]))]
         else:
             lines.append("Everything was converted.")
+        if self.unread:
+            lines.append(f"{len(self.unread)} article(s) could not be read, so were not imported (listed above): "
+                         "correct them in the Hugo site, then run the same command with --merge, which adds them "
+                         "and leaves what is written now as it is.")
         lines.append("Next: `site-builder check` lists what the build will say; `site-builder build` builds.")
         return "\n".join(map(shown, lines))
