@@ -258,3 +258,13 @@ def test_a_static_file_where_the_index_goes_is_refused(tmp_path: Path) -> None:
                                          r"inside the search index folder /pagefind/"):
         build_site(tmp_path)
     build_site(tmp_path, search=False)  # without an index the folder is the project's to use
+
+
+def test_pagefind_reads_the_texts_apostrophes_as_ascii_and_the_attributes_as_they_are() -> None:
+    from site_builder.output.pagefind import as_pagefind_reads
+    page = ('<h1>L’usine d’Arques</h1><data value="L’usine d’Arques" data-pagefind-meta="title[value]"></data>'
+            '<p title="l’été">de l’<em>hydrogène</em></p>').encode()
+    assert as_pagefind_reads(page).decode() == (
+        "<h1>L'usine d'Arques</h1><data value=\"L’usine d’Arques\" data-pagefind-meta=\"title[value]\"></data>"
+        "<p title=\"l’été\">de l'<em>hydrogène</em></p>")
+    assert as_pagefind_reads(b"<p>no apostrophe</p>") == b"<p>no apostrophe</p>"

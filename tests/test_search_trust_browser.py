@@ -25,6 +25,10 @@ en = "Volcanoes"
 [economie]
 fr = "Économie"
 en = "Economy"
+
+[energie]
+fr = "Énergie"
+en = "Energy"
 """
 
 FILLER = ("Le conseil municipal a voté le budget de l’année après un long débat sur les écoles, "
@@ -56,6 +60,10 @@ def archive() -> dict[str, str]:
     files["content/articles/croissance.fr.md"] = article(
         "La croissance ralentit", date="2020-06-01",
         body="L’économie française ralentit. Selon les économistes, l’économie repartira l’an prochain.")
+    files["content/articles/usine.fr.md"] = article(  # its rare words come after an elision (l’, d’)
+        "L’usine d’Arques redémarre", date="2023-05-02", tags="[Énergie]",
+        body=("Elle produira de l’hydrogène dès l’automne, d’après l’exploitant.\n\n## Le chantier\n\n"
+              "Les travaux ont duré deux ans."))
     for n in range(BUDGETS):
         files[f"content/articles/budget-{n:02}.fr.md"] = article(
             f"Conseil municipal, séance {n + 1}", date=f"{2021 + n % 2}-{n % 12 + 1:02}-0{n % 9 + 1}",
@@ -139,6 +147,43 @@ def test_a_rare_word_finds_exactly_its_article_and_so_does_its_start_as_one_type
     expect(results(page)).to_have_count(1)
     assert titles(page) == ["Une naissance au zoo"]
     expect(page).to_have_url(re.compile(r"\?q=Ornith$"))
+
+
+@pytest.mark.parametrize("word", ["hydrogène", "hydrogene", "Arques", "exploitant"])
+def test_a_word_after_an_elision_is_found_and_shown_as_written(page: Page, site: str, word: str) -> None:
+    # The typography writes l’hydrogène; Pagefind would index that as one word (it splits only at
+    # ASCII punctuation), and "hydrogène" would find nothing.
+    searched(page, site, f"q={word}", 1)
+    assert titles(page) == ["L’usine d’Arques redémarre"]
+    text = results(page).first.inner_text()
+    assert "'" not in text  # every apostrophe as the page writes it
+    if word != "Arques":
+        expect(results(page).locator("mark")).to_have_text([re.compile(f"^(l’|d’après l’)?{word[:6]}", re.I)])
+
+
+def test_a_word_only_in_the_topic_labels_links_no_section(page: Page, site: str) -> None:
+    searched(page, site, "q=énergie", 1)
+    assert titles(page) == ["L’usine d’Arques redémarre"]
+    expect(results(page).locator(".search-result__sections a")).to_have_count(0)  # "Le chantier" says no word of it
+    searched(page, site, "q=travaux", 1)
+    expect(results(page).locator(".search-result__sections a")).to_have_text(["Le chantier"])
+
+
+def test_an_address_past_the_last_page_shows_the_last_page(page: Page, site: str) -> None:
+    searched(page, site, "q=budget&page=9")
+    expect(page).to_have_url(re.compile(r"\?q=budget&page=2$"))
+    expect(results(page)).to_have_count(BUDGETS + 3 - 20)
+    expect(page.locator("[data-search-pages] [aria-current=page]")).to_have_text("2")
+
+
+def test_a_slow_index_is_said_to_be_under_way(page: Page, site: str) -> None:
+    held: list[Any] = []
+    page.route("**/pagefind/fr/pagefind.js", lambda route: held.append(route))
+    page.goto(f"{site}fr/search/?q=budget")
+    expect(status(page)).to_have_text("Recherche en cours…")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(status(page)).to_have_text(f"{BUDGETS + 3} résultats pour budget")
 
 
 def test_the_article_about_a_subject_comes_before_newer_ones_naming_it_in_passing(page: Page, site: str) -> None:

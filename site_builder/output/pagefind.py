@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,7 @@ import pagefind_bin
 from site_builder import urls
 from site_builder.errors import BuildError, Problem
 from site_builder.model import OutputFile
+from site_builder.output import write
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +81,53 @@ def index_language(stage: Path, lang: str, bundles: Path | None) -> None:
     log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
 
 
+APOSTROPHE_IN_TEXT = re.compile("\u2019(?=[^<>]*<)".encode())
+"""The typographic apostrophe (’) in a page's text: followed by a tag's start before any tag's end."""
+
+
+def as_pagefind_reads(page: bytes) -> bytes:
+    """An article page as Pagefind is given it: each ’ of its text as the ASCII apostrophe.
+
+    Pagefind splits a word into the parts it indexes besides the whole only at ASCII punctuation
+    (its `get_discrete_words`), so `l’électricité` (as the typography writes it) would be indexed as
+    one word, and "électricité" would find nothing; `l'électricité` is indexed whole and as
+    `électricité`, as on any site written with straight apostrophes. Attributes (where metadata and
+    filters are) are left as they are; the search page writes ’ again in the text it shows."""
+    return APOSTROPHE_IN_TEXT.sub(b"'", page) if "\u2019".encode() in page else page
+
+
+def mirror_pages(stage: Path, lang: str, mirror: Path) -> None:
+    """Write `stage`'s article pages in `lang` into `mirror` at the same paths, as Pagefind reads them."""
+    folders: set[Path] = set()
+    for page in sorted(stage.glob(urls.article_pages_glob(lang))):
+        target = mirror / page.relative_to(stage)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        write.write_file(target, as_pagefind_reads(page.read_bytes()))
+
+
 def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
-    """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or `bundles/<lang>/`)."""
+    """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or
+    `bundles/<lang>/`), as `as_pagefind_reads` gives them (from a mirror of them, at the same paths)."""
     bundle = (bundles / lang if bundles is not None else stage / urls.search_bundle(lang)).resolve()
-    # Only article pages are indexed (`data-pagefind-body`): given only those, Pagefind does not read
-    # the list pages at all, and needs about 100 MB less for 5,000 articles. The bundle's place is
-    # given as a path (a settings file's `output_path` would override `--output-subdir`).
-    arguments = ["--site", str(stage.resolve()), "--glob", urls.article_pages_glob(lang),
-                 "--output-path", str(bundle), "--quiet"]
     try:
-        command = [str(pagefind_bin.get_executable()), *arguments]
         with tempfile.TemporaryDirectory(prefix="site-builder-pagefind-") as nowhere:
-            # Where no project file can configure it (module docstring), nor the environment.
+            mirror = Path(nowhere) / "site"
+            try:
+                mirror_pages(stage, lang, mirror)
+            except OSError as exc:
+                raise BuildError([Problem("search index", None, f"cannot copy the /{lang}/ pages for Pagefind into "
+                                          f"{nowhere}: {exc}; free space there (or set TMPDIR to a folder that "
+                                          "has some), or build with --no-search")]) from exc
+            # Only article pages are indexed (`data-pagefind-body`): given only those, Pagefind does
+            # not read the list pages at all, and needs about 100 MB less for 5,000 articles. The
+            # bundle's place is given as a path (a settings file's `output_path` would override
+            # `--output-subdir`).
+            arguments = ["--site", str(mirror), "--glob", urls.article_pages_glob(lang),
+                         "--output-path", str(bundle), "--quiet"]
+            command = [str(pagefind_bin.get_executable()), *arguments]
+            # It runs where no project file can configure it (module docstring), nor the environment.
             done = subprocess.run(command, cwd=nowhere, env=pagefind_environment(), capture_output=True,
                                   text=True, check=False)
     except OSError as exc:

@@ -22,6 +22,7 @@ const pages = $("[data-search-pages]");
 const plural = new Intl.PluralRules(settings.lang);
 const TYPING_PAUSE = 120; // ms after the last key before searching
 const EXCERPT_WORDS = 30;
+const SLOW_SEARCH = 400; // ms without an answer before the status line says the search is under way
 
 function say(key, values = {}) {
   return strings[key].replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
@@ -124,14 +125,25 @@ function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Text of the index as the page wrote it: Pagefind is given each ’ as ' (output/pagefind.py). */
+function asWritten(text) {
+  return (text ?? "").replace(/'/g, "\u2019");
+}
+
+/** Where the article's own text is among the indexed words: [start, end). */
+function textSpan(data, words) {
+  const start = Number.parseInt(data.meta.lead_words ?? "0", 10) || 0;
+  const end = Math.max(start, words.length - (Number.parseInt(data.meta.tail_words ?? "0", 10) || 0));
+  return [start, end];
+}
+
 /**
  * An excerpt of the article's own text (after the headline, standfirst and byline, before the topic
  * labels: `lead_words`, `tail_words`), around where the query's words are densest, marked.
  */
 function excerpt(data) {
-  const words = wordsOf(data.content);
-  const start = Number.parseInt(data.meta.lead_words ?? "0", 10) || 0;
-  const end = Math.max(start, words.length - (Number.parseInt(data.meta.tail_words ?? "0", 10) || 0));
+  const words = wordsOf(data.content).map(asWritten);
+  const [start, end] = textSpan(data, words);
   const hits = [...new Set(data.locations)].filter((at) => at >= start && at < end).sort((a, b) => a - b);
   let from = start;
   let best = -1;
@@ -149,9 +161,12 @@ function excerpt(data) {
   return `${from > start ? "… " : ""}${html.join(" ")}${to < end ? " …" : ""}`;
 }
 
+/** The sections where the query matched in the text (not only in the topic labels that follow it). */
 function sectionsOf(data) {
+  const [start, end] = textSpan(data, wordsOf(data.content));
   return (data.sub_results ?? [])
-    .filter((sub) => sub.url.includes("#") && sub.title && sub.title !== data.meta.title && sub.locations?.length)
+    .filter((sub) => sub.url.includes("#") && sub.title && sub.title !== data.meta.title
+      && (sub.locations ?? []).some((at) => at >= start && at < end))
     .slice(0, 3);
 }
 
@@ -162,7 +177,7 @@ function renderResult(data) {
   const language = element("p", "search-result__lang", settings.languageNames[data.lang]);
   language.lang = settings.lang;
   const title = element("h2", "card__title");
-  title.append(link(data.url, data.meta.title));
+  title.append(link(data.url, asWritten(data.meta.title)));
   card.append(language, title);
   const date = data.lang === settings.lang ? data.meta.date : data.meta[`date_${settings.lang}`] ?? data.meta.date;
   if (date) {
@@ -189,7 +204,7 @@ function renderResult(data) {
     entries.setAttribute("aria-label", strings.search_sections);
     for (const section of sections) {
       const entry = element("li");
-      entry.append(link(section.url, section.title));
+      entry.append(link(section.url, asWritten(section.title)));
       entries.append(entry);
     }
     card.append(entries);
@@ -280,6 +295,8 @@ async function run(state, { scrollTo = null } = {}) {
   }
   const topic = topicBySlug(state.tag);
   list.setAttribute("aria-busy", "true");
+  // Said only when the index takes a while to answer (its first load), not at every keystroke.
+  const slow = setTimeout(() => number === searches && (status.textContent = strings.search_loading), SLOW_SEARCH);
   let found;
   try {
     found = await find({
@@ -289,8 +306,17 @@ async function run(state, { scrollTo = null } = {}) {
   } catch (error) {
     if (number === searches) status.textContent = strings.search_failed;
     throw error;
+  } finally {
+    clearTimeout(slow);
   }
   if (number !== searches) return; // a later search has begun
+  const pageCount = Math.ceil(found.total / settings.pageSize);
+  if (found.results.length === 0 && state.page > pageCount && pageCount > 0) {
+    // An address past the last page (an old link, a shorter list now): its last page instead.
+    const last = { ...state, page: pageCount };
+    history.replaceState(history.state, "", address(last));
+    return run(last, { scrollTo });
+  }
   list.setAttribute("aria-busy", "false");
   const q = state.term;
   status.textContent = found.total === 0 && state.term
