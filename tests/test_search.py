@@ -268,3 +268,28 @@ def test_pagefind_reads_the_texts_apostrophes_as_ascii_and_the_attributes_as_the
         "<h1>L'usine d'Arques</h1><data value=\"L’usine d’Arques\" data-pagefind-meta=\"title[value]\"></data>"
         "<p title=\"l’été\">de l'<em>hydrogène</em></p>")
     assert as_pagefind_reads(b"<p>no apostrophe</p>") == b"<p>no apostrophe</p>"
+
+
+def test_pagefind_is_given_the_article_alone_in_its_html_lang() -> None:
+    from site_builder.output.pagefind import as_pagefind_reads
+    page = ('<!doctype html><html lang="fr" dir="ltr"><head><title>L’usine</title></head><body><nav>Menu</nav>'
+            '<article class="a" data-pagefind-body><h1>L’usine</h1><article><p>cité</p></article>'
+            '<data value="x" data-pagefind-filter="year[value]"></data></article><footer>Pied</footer></body></html>')
+    assert as_pagefind_reads(page.encode()).decode() == (
+        '<!doctype html><html lang="fr" dir="ltr"><head><meta charset="utf-8"></head><body>'
+        '<article class="a" data-pagefind-body><h1>L\'usine</h1><article><p>cité</p></article>'
+        '<data value="x" data-pagefind-filter="year[value]"></data></article></body></html>')
+
+
+def test_the_mirror_for_pagefind_is_made_in_memory_unless_tmpdir_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_builder.output import pagefind
+    monkeypatch.setenv("TMPDIR", "/somewhere")
+    assert pagefind.scratch_folder() is None  # tempfile's choice: TMPDIR
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(pagefind, "SCRATCH", "/no/such/folder")
+    assert pagefind.scratch_folder() is None
+    monkeypatch.setattr(pagefind, "SCRATCH", "/")
+    monkeypatch.setattr(pagefind, "SCRATCH_FREE", 1 << 62)  # more than any disk has free
+    assert pagefind.scratch_folder() is None
+    monkeypatch.setattr(pagefind, "SCRATCH_FREE", 0)
+    assert pagefind.scratch_folder() == "/"
