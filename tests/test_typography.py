@@ -157,8 +157,9 @@ def test_the_search_index_carries_the_same_text_as_the_pages(tmp_path: Path) -> 
     record = fragments(root / "public/pagefind/fr")["/fr/2025/02/a/"]
     assert record["meta"]["title"] == f"Canicule{NBSP}: l’été «{NNBSP}record{NNBSP}»{NNBSP}?"
     # Pagefind collapses every run of white space in the text it indexes into one ordinary space;
-    # the marks the builder set stay.
-    assert "Canicule : l’été « record » ? Chaud : très chaud ! Il fait chaud ; très chaud !" in record["content"]
+    # the marks the builder set stay, but for ’, which it is given as ' (so that it splits `l'été`
+    # into the words it indexes: output/pagefind.py), and which the search page shows as ’ again.
+    assert "Canicule : l'été « record » ? Chaud : très chaud ! Il fait chaud ; très chaud !" in record["content"]
 
 
 TYPED = st.text(alphabet=st.sampled_from(list("ab :;?!«»'\"<>&\n\u00a0\u202f")), max_size=40)

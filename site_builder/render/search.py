@@ -9,7 +9,8 @@ What an article page carries for Pagefind (see `theme/templates/article.html`):
 - its text, under `data-pagefind-body`; everything else on the site is not a result;
 - its topics' labels, at the end of that text, weighted below it (`data-pagefind-weight`), so
   that typing a topic's name finds the articles filed under it;
-- metadata, returned with each result: `title` (Pagefind takes the first `h1`), `date` (localized
+- metadata, returned with each result: `title` (the headline as written: Pagefind would take the
+  first `h1`, which it reads with the ’ as `'`, see `output.pagefind`), `date` (localized
   text) and `date_<lang>` (the same date as each other language writes it, for a search page in
   that language), `datetime` (ISO), `image` and `image_alt` (the lead image), and `lead_words` /
   `tail_words`: how many words of the indexed text come before the article's own text (headline,
@@ -111,7 +112,8 @@ def lead_words(article: Article, dek: str) -> int:
 def article_search(cfg: SiteConfig, article: Article, labels: TagLabels, dek: str = "") -> ArticleSearch:
     """Metadata, filters and sort key of an article (the module docstring says why each)."""
     local = cfg.local(article.date)
-    meta = [SearchField("date", i18n.format_date(local, cfg.language(article.lang).locale))]
+    meta = [SearchField("title", article.title),
+            SearchField("date", i18n.format_date(local, cfg.language(article.lang).locale))]
     meta += [SearchField(f"date_{code}", i18n.format_date(local, cfg.language(code).locale))
              for code in cfg.language_codes if code != article.lang]
     meta += [SearchField("datetime", local.isoformat())]
