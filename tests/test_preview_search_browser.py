@@ -3,7 +3,7 @@ page is indexed into a small extra bundle that the search page merges (preview/s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,12 @@ def preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[P
     runs: list[list[str]] = []
     real = pagefind.run_pagefind
 
-    def counted(stage: Path, lang: str, bundles: Path | None = None) -> None:
-        runs.append(sorted(p.relative_to(stage).as_posix() for p in stage.glob(f"{lang}/*/*/*/index.html")))
-        real(stage, lang, bundles)
+    def counted(stage: Path, lang: str, bundles: Path | None = None, pages: Collection[str] | None = None,
+                meta: str = "") -> None:
+        given = stage.glob(f"{lang}/*/*/*/index.html") if pages is None else \
+            (stage / page for page in pages if page.startswith(f"{lang}/"))
+        runs.append(sorted(p.relative_to(stage).as_posix() for p in given))
+        real(stage, lang, bundles, pages, meta)
 
     monkeypatch.setattr(pagefind, "run_pagefind", counted)
     project = make_site(tmp_path, {A: article("Titre", body="Premier jet."), **OTHERS})

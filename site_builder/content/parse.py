@@ -46,6 +46,8 @@ FOREIGN_KEYS = {
     "language": "use `lang`, or name the file `x.fr.md`",
 }
 """Keys other tools (Hugo, Jekyll) use, by lower-case name, and what to write here instead."""
+INTO_TAGS = frozenset({"categories", "keywords"})
+"""Of those, the ones whose values are topics: the hint shows the `tags` line they make."""
 CORRECTION_KEYS = frozenset({"date", "text", "type"})
 MAX_TAGS_PER_ARTICLE = 50
 """Most tags one article may have. Each tag page lists the article with all its tags (its card, its
@@ -150,7 +152,7 @@ def unknown_key_message(key: str, fields: dict[str, Any] | None = None) -> str:
     """`unknown front-matter key `x``, with our name for it when another tool's, else the nearest key.
     For Hugo's `categories` (or `keywords`), the `tags` line the article's own values make."""
     hint = FOREIGN_KEYS.get(key.lower())
-    if hint and hint.endswith("into `tags`") and fields is not None:
+    if hint and key.lower() in INTO_TAGS and fields is not None:
         merged = [*_listed(fields.get("tags")), *_listed(fields.get(key))]
         if merged:
             hint += f" (`tags: [{', '.join(_yaml_word(v) for v in dict.fromkeys(merged))}]`)"

@@ -68,15 +68,12 @@ def import_hugo(request: ImportRequest) -> ImportReport:
     config = load_config(request.project)
     planned = plan(hugo, config, report)
     refs = RefIndex(planned)
-    written = {id(item) for item in planned if write_article(item, refs, config, request.project, report)}
+    written = [item for item in planned if write_article(item, refs, config, request.project, report)]
     copy_tree(request.source / "static", request.project / "static", report)
     groups: dict[object, set[str]] = defaultdict(set)
-    new: set[object] = set()  # the groups this run wrote an article of
     for item in planned:
-        key = item.mapped.fields["translation_key"]
-        groups[key].add(item.page.lang)
-        if id(item) in written:
-            new.add(key)
+        groups[item.mapped.fields["translation_key"]].add(item.page.lang)
+    new = {item.mapped.fields["translation_key"] for item in written}  # the groups this run wrote to
     report.pairs = sum(1 for key, langs in groups.items() if len(langs) > 1 and key in new)
     return report
 

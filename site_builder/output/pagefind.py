@@ -17,7 +17,7 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,9 +59,13 @@ def check_outputs(outputs: Sequence[OutputFile], indexed: bool = True) -> None:
         raise BuildError(problems)
 
 
-def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None, jobs: int = 1) -> None:
+def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = None, jobs: int = 1,
+               pages: Collection[str] | None = None, meta: str = "") -> None:
     """Index the staged site with Pagefind, one bundle per language in `languages`, into the site's
     `pagefind/` (or into `bundles`, as the site's `pagefind/` would be, when given).
+
+    `pages` (paths in `stage`) limits the index to those article pages, and `meta` (`key:value`) is
+    metadata given to each of them: the preview's extra bundle of edited pages (`fresh:1`).
 
     Pass only languages that have articles: Pagefind would otherwise index every page of a
     language whose pages have no `data-pagefind-body`. Raises BuildError with Pagefind's message
@@ -71,17 +75,19 @@ def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = Non
     on one core (for 5,000 pages, 9 CPU-seconds in 9 seconds)."""
     wanted = list(languages)
     with ThreadPoolExecutor(max_workers=max(1, min(len(wanted), jobs))) as pool:
-        for _ in pool.map(lambda lang: index_language(stage, lang, bundles), wanted):
+        for _ in pool.map(lambda lang: index_language(stage, lang, bundles, pages, meta), wanted):
             pass
 
 
-def index_language(stage: Path, lang: str, bundles: Path | None) -> None:
+def index_language(stage: Path, lang: str, bundles: Path | None, pages: Collection[str] | None = None,
+                   meta: str = "") -> None:
     started = time.perf_counter()
-    run_pagefind(stage, lang, bundles)
+    run_pagefind(stage, lang, bundles, pages, meta)
     log.info("search index for %s built in %.2f s", lang, time.perf_counter() - started)
 
 
-APOSTROPHE_IN_TEXT = re.compile("\u2019(?=[^<>]*<)".encode())
+APOSTROPHE = "\u2019".encode()
+APOSTROPHE_IN_TEXT = re.compile(APOSTROPHE + b"(?=[^<>]*<)")
 """The typographic apostrophe (’) in a page's text: followed by a tag's start before any tag's end."""
 
 
@@ -101,7 +107,7 @@ def as_pagefind_reads(page: bytes) -> bytes:
     if min(start, end, article, close) >= 0:  # the article alone, in its <html lang>: all Pagefind reads
         page = b"".join((b"<!doctype html>", page[start:page.index(b">", start) + 1],
                          b'<head><meta charset="utf-8"></head><body>', page[article:close + 10], b"</body></html>"))
-    return APOSTROPHE_IN_TEXT.sub(b"'", page) if "\u2019".encode() in page else page
+    return APOSTROPHE_IN_TEXT.sub(b"'", page) if APOSTROPHE in page else page
 
 
 SCRATCH = "/dev/shm"
@@ -122,18 +128,24 @@ def scratch_folder() -> str | None:
     return SCRATCH if free.f_bavail * free.f_frsize >= SCRATCH_FREE else None
 
 
-def mirror_pages(stage: Path, lang: str, mirror: Path) -> None:
-    """Write `stage`'s article pages in `lang` into `mirror` at the same paths, as Pagefind reads them."""
+def mirror_pages(stage: Path, lang: str, mirror: Path, pages: Collection[str] | None = None, meta: str = "") -> None:
+    """Write `stage`'s article pages in `lang` (or those of `pages`) into `mirror` at the same paths,
+    as Pagefind reads them, with the metadata `meta` when given (see `index_site`)."""
+    chosen = sorted(stage.glob(urls.article_pages_glob(lang))) if pages is None else \
+        [stage / path for path in sorted(pages) if path.startswith(f"{lang}/")]
+    body = b"data-pagefind-body"
+    marked = body + f' data-pagefind-meta="{meta}"'.encode() if meta else body
     folders: set[Path] = set()
-    for page in sorted(stage.glob(urls.article_pages_glob(lang))):
+    for page in chosen:
         target = mirror / page.relative_to(stage)
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
-        write.write_file(target, as_pagefind_reads(page.read_bytes()))
+        write.write_file(target, as_pagefind_reads(page.read_bytes()).replace(body, marked, 1))
 
 
-def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
+def run_pagefind(stage: Path, lang: str, bundles: Path | None = None, pages: Collection[str] | None = None,
+                 meta: str = "") -> None:
     """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or
     `bundles/<lang>/`), as `as_pagefind_reads` gives them (from a mirror of them, at the same paths)."""
     bundle = (bundles / lang if bundles is not None else stage / urls.search_bundle(lang)).resolve()
@@ -141,7 +153,7 @@ def run_pagefind(stage: Path, lang: str, bundles: Path | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="site-builder-pagefind-", dir=scratch_folder()) as nowhere:
             mirror = Path(nowhere) / "site"
             try:
-                mirror_pages(stage, lang, mirror)
+                mirror_pages(stage, lang, mirror, pages, meta)
             except OSError as exc:
                 raise BuildError([Problem("search index", None, f"cannot copy the /{lang}/ pages for Pagefind into "
                                           f"{nowhere}: {exc}; free space there (or set TMPDIR to a folder that "

@@ -24,7 +24,8 @@ DELTA_LIMIT = 200
 """Changed pages past which a full index is quicker to search than a growing extra bundle."""
 MANIFEST = "delta.json"
 FOLDER = "delta"
-FRESH = b'data-pagefind-body data-pagefind-meta="fresh:1"'
+FRESH = "fresh:1"
+"""The metadata of a page of the extra bundle."""
 
 Snapshot = dict[str, int]
 """Article page (site-relative path) → modification time (ns)."""
@@ -50,17 +51,11 @@ def page_url(path: str) -> str:
 def write_delta(site: Path, bundles: Path, changed: list[str], deleted: list[str], workdir: Path) -> None:
     """Index `changed` pages of `site` into `bundles/delta/<lang>/` and list the stale ones in
     `bundles/delta.json` (replacing what an earlier edit put there). Raises BuildError."""
-    mirror = workdir / "delta-pages"
-    shutil.rmtree(mirror, ignore_errors=True)
-    for path in changed:
-        target = mirror / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((site / path).read_bytes().replace(b"data-pagefind-body", FRESH, 1))
     indexed = sorted({path.split("/", 1)[0] for path in changed})
     fresh = workdir / "delta-next"
     shutil.rmtree(fresh, ignore_errors=True)
     if indexed:
-        pagefind.index_site(mirror, indexed, fresh)
+        pagefind.index_site(site, indexed, fresh, pages=changed, meta=FRESH)
     fresh.mkdir(exist_ok=True)
     manifest: dict[str, dict[str, object]] = {}
     for path in [*changed, *deleted]:
@@ -71,4 +66,3 @@ def write_delta(site: Path, bundles: Path, changed: list[str], deleted: list[str
     shutil.rmtree(bundles / FOLDER, ignore_errors=True)
     fresh.rename(bundles / FOLDER)
     (bundles / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-    shutil.rmtree(mirror, ignore_errors=True)

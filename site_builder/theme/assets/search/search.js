@@ -141,8 +141,8 @@ function textSpan(data, words) {
  * An excerpt of the article's own text (after the headline, standfirst and byline, before the topic
  * labels: `lead_words`, `tail_words`), around where the query's words are densest, marked.
  */
-function excerpt(data) {
-  const words = wordsOf(data.content).map(asWritten);
+function excerpt(data, indexed) {
+  const words = indexed.map(asWritten);
   const [start, end] = textSpan(data, words);
   const hits = [...new Set(data.locations)].filter((at) => at >= start && at < end).sort((a, b) => a - b);
   let from = start;
@@ -162,8 +162,8 @@ function excerpt(data) {
 }
 
 /** The sections where the query matched in the text (not only in the topic labels that follow it). */
-function sectionsOf(data) {
-  const [start, end] = textSpan(data, wordsOf(data.content));
+function sectionsOf(data, words) {
+  const [start, end] = textSpan(data, words);
   return (data.sub_results ?? [])
     .filter((sub) => sub.url.includes("#") && sub.title && sub.title !== data.meta.title
       && (sub.locations ?? []).some((at) => at >= start && at < end))
@@ -177,7 +177,7 @@ function renderResult(data) {
   const language = element("p", "search-result__lang", settings.languageNames[data.lang]);
   language.lang = settings.lang;
   const title = element("h2", "card__title");
-  title.append(link(data.url, asWritten(data.meta.title)));
+  title.append(link(data.url, data.meta.title));
   card.append(language, title);
   const date = data.lang === settings.lang ? data.meta.date : data.meta[`date_${settings.lang}`] ?? data.meta.date;
   if (date) {
@@ -196,9 +196,10 @@ function renderResult(data) {
     card.append(image);
   }
   const text = element("p", "card__summary");
-  text.innerHTML = excerpt(data); // escaped above, <mark> around the matched words
+  const words = wordsOf(data.content);
+  text.innerHTML = excerpt(data, words); // escaped above, <mark> around the matched words
   card.append(text);
-  const sections = sectionsOf(data);
+  const sections = sectionsOf(data, words);
   if (sections.length) {
     const entries = element("ul", "search-result__sections");
     entries.setAttribute("aria-label", strings.search_sections);
