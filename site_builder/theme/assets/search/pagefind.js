@@ -139,7 +139,9 @@ async function* merged(lists, byDate) {
   for (;;) {
     const live = cursors.filter((c) => c.next < c.entries.length);
     if (live.length === 0) return;
-    for (const c of live) c.entries.slice(c.next, c.next + AHEAD).forEach((e) => e.data());
+    // Fetched ahead, not awaited here: a fetch that fails (the reader has left the page) must not
+    // become an unhandled rejection; whoever awaits that result later still sees its error.
+    for (const c of live) c.entries.slice(c.next, c.next + AHEAD).forEach((e) => e.data().catch(() => {}));
     let best = live[0];
     if (live.length > 1) {
       const heads = await Promise.all(live.map((c) => c.entries[c.next].data()));
