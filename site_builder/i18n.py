@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-
-from babel import Locale
-from babel.dates import format_date as babel_format_date
+from typing import TYPE_CHECKING
 
 from site_builder import memo, typography
 from site_builder.errors import did_you_mean
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 LANGUAGE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
@@ -310,7 +311,7 @@ def translator(lang: str) -> Translator:
 
 def count_label(lang: str, n: int) -> str:
     """'1 article' / '12 articles', pluralised by the language's CLDR plural rule."""
-    form = Locale.parse(lang).plural_form(n)
+    form = _locale(lang).plural_form(n)
     key = "articles_count_one" if form == "one" else "articles_count_other"
     return t(lang, key, n=n)
 
@@ -322,6 +323,8 @@ def format_date(value: date, locale: str) -> str:
 
 @memo.memoized(maxsize=65536)  # keyed by day, not by moment: every article's date is formatted several times
 def _format_day(day: date, locale: str) -> str:
+    from babel.dates import format_date as babel_format_date  # (Babel: not imported by a build with nothing to do)
+
     text = babel_format_date(day, format="long", locale=_locale(locale))
     if day.day == 1 and locale.split("_")[0] == "fr" and text.startswith("1 "):
         return "1er" + text[1:]  # French writes the first of the month as an ordinal: 1er février
@@ -331,6 +334,8 @@ def _format_day(day: date, locale: str) -> str:
 @memo.memoized(maxsize=16)
 def _locale(name: str) -> Locale:
     """Parsing a locale name is most of the cost of formatting a date."""
+    from babel import Locale
+
     return Locale.parse(name)
 
 
@@ -342,5 +347,5 @@ def iso_datetime(moment: datetime, tz: tzinfo) -> str:
 @memo.memoized(maxsize=256)
 def month_name(month: int, locale: str) -> str:
     """Stand-alone month name, capitalised: « Novembre », "November"."""
-    name = Locale.parse(locale).months["stand-alone"]["wide"][month]
+    name = _locale(locale).months["stand-alone"]["wide"][month]
     return name[:1].upper() + name[1:]

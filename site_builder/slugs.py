@@ -9,8 +9,6 @@ import re
 import unicodedata
 from typing import Final
 
-from slugify import slugify
-
 from site_builder import memo
 
 # python-slugify's default backend tries to import `unidecode` on every call with non-ASCII text
@@ -35,7 +33,11 @@ def heading_slug(text: str) -> str:
     dropped (nearly all, in French and English): its pipeline is a dozen passes over the text,
     half the time it takes to give an article's headings their ids. A test compares the two."""
     slug = ascii_slug(text)
-    return (slugify(text, backend=TRANSLITERATION) if slug is None else slug) or "section"
+    if slug is None:
+        from slugify import slugify  # (python-slugify: imported only for the text `ascii_slug` cannot do)
+
+        slug = slugify(text, backend=TRANSLITERATION)
+    return slug or "section"
 
 
 def ascii_slug(text: str) -> str | None:
@@ -63,5 +65,7 @@ def make_slug(text: str) -> str:
     quick = ascii_slug(text)  # (NFC or not: the same; slugify's own pipeline is 3× slower)
     if quick is not None and len(quick) < SLUG_MAX_LENGTH:  # (a longer one is cut at a word's end)
         return quick
+    from slugify import slugify
+
     return slugify(unicodedata.normalize("NFC", text), max_length=SLUG_MAX_LENGTH, word_boundary=True,
                    backend=TRANSLITERATION)

@@ -174,8 +174,8 @@ def test_a_damaged_or_forged_index_of_dependents_is_a_whole_build(tmp_path: Path
     build_site(root)
     db = sqlite3.connect(root / ".site-builder-cache/cache.sqlite3")
     with db:
-        (entry,) = db.execute("SELECT entry FROM dependents").fetchone()
-        db.execute("UPDATE dependents SET entry = ?", (entry[:-1] + bytes([entry[-1] ^ 1]),))
+        (entry,) = db.execute("SELECT entry FROM folders WHERE kind = 'dependents'").fetchone()
+        db.execute("UPDATE folders SET entry = ? WHERE kind = 'dependents'", (entry[:-1] + bytes([entry[-1] ^ 1]),))
     db.close()
     result = rebuilt(root, body("Après l'avarie."))
     assert not took_edits(result)

@@ -12,6 +12,8 @@ import pytest
 from site_builder import memo
 from site_builder.build import BuildResult
 from site_builder.errors import ContentError
+from site_builder.output.listing import Listing
+from site_builder.output.state import Stat
 from site_builder.reuse import last_build
 from tests.helpers import NOW, article, make_site, tree_digest
 from tests.scenarios import SITE, STEPS, apply, build_site, clean_build
@@ -68,9 +70,13 @@ def test_a_file_written_just_before_it_was_read_is_checked_by_its_bytes(tmp_path
     recorded = dict(last_build.tree_stats(root / "content/articles"))["2024/b.fr.md"]
     edited.write_text(edited.read_text(encoding="utf-8").replace("Bravo.", "Brave."), encoding="utf-8")
     # As on a file system with coarse timestamps: the edit leaves the stat as it was.
-    stats = last_build.tree_stats
-    monkeypatch.setattr(last_build, "tree_stats", lambda folder: [
-        (rel, recorded if rel == "2024/b.fr.md" else stat) for rel, stat in stats(folder)])
+    stats = last_build.walked_stats
+
+    def as_before(folder: Path, known: Listing | None = None) -> tuple[list[tuple[str, Stat]], Listing]:
+        found, listing = stats(folder, known)
+        return [(rel, recorded if rel == "2024/b.fr.md" else stat) for rel, stat in found], listing
+
+    monkeypatch.setattr(last_build, "walked_stats", as_before)
     result = build_site(root)
     assert not unchanged(result)
     assert "Brave." in (root / "public/fr/2024/02/b/index.html").read_text(encoding="utf-8")

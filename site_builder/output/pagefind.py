@@ -14,14 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
-import tempfile
 import time
 from collections.abc import Collection, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pagefind_bin
 
 from site_builder import urls
 from site_builder.errors import BuildError, Problem
@@ -73,6 +68,8 @@ def index_site(stage: Path, languages: Iterable[str], bundles: Path | None = Non
 
     Up to `jobs` languages are indexed at the same time, one Pagefind process each: Pagefind indexes
     on one core (for 5,000 pages, 9 CPU-seconds in 9 seconds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     wanted = list(languages)
     with ThreadPoolExecutor(max_workers=max(1, min(len(wanted), jobs))) as pool:
         for _ in pool.map(lambda lang: index_language(stage, lang, bundles, pages, meta), wanted):
@@ -148,6 +145,11 @@ def run_pagefind(stage: Path, lang: str, bundles: Path | None = None, pages: Col
                  meta: str = "") -> None:
     """Run the Pagefind binary over `stage`'s article pages in `lang` into `pagefind/<lang>/` (or
     `bundles/<lang>/`), as `as_pagefind_reads` gives them (from a mirror of them, at the same paths)."""
+    import subprocess  # (these, and Pagefind's package: not imported by a build that indexes nothing)
+    import tempfile
+
+    import pagefind_bin
+
     bundle = (bundles / lang if bundles is not None else stage / urls.search_bundle(lang)).resolve()
     try:
         with tempfile.TemporaryDirectory(prefix="site-builder-pagefind-", dir=scratch_folder()) as nowhere:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+import stat as stat_module
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,8 @@ from site_builder.errors import BuildError, Problem
 from site_builder.model import OutputFile
 from site_builder.output import write
 from site_builder.output.journal import recover
+from site_builder.output.listing import Listing, walk_tree
 from site_builder.output.write import write_error
-
-log = logging.getLogger(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ class OutputState:
     """True when the folder holds the builder's record (which is not among `files`)."""
     empty: bool = True
     """True when the folder holds no file (nothing but folders, if anything), or is not there."""
+    listing: Listing = field(default_factory=dict)
+    """Its folders as this scan found them: what the next scan need not list again (see `output.listing`)."""
 
     def current(self, path: str) -> OutputRecord | None:
         """The record of `path`, if the file there is still exactly what the last build wrote."""
@@ -106,11 +108,13 @@ def make_folder(folder: str) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
-def open_output(folder: Path, records: Callable[[], Mapping[str, OutputRecord]]) -> OutputState:
+def open_output(folder: Path, records: Callable[[], Mapping[str, OutputRecord]],
+                known: Listing | None = None) -> OutputState:
     """The output folder, once what an interrupted build left is finished or undone, and only if it
-    is the builder's own (`check_owned`, with the cache's `records` of what was written there)."""
+    is the builder's own (`check_owned`, with the cache's `records` of what was written there).
+    `known`: its folders as the last scan found them (see `scan`)."""
     recover(folder)
-    state = scan(folder, {})
+    state = scan(folder, {}, known)
     check_owned(state, records)
     return state
 
@@ -130,32 +134,22 @@ def written_before(state: OutputState, records: Mapping[str, OutputRecord]) -> b
         path in records and records[path].stat == state.files[path] for path in recorded)
 
 
-def scan(folder: Path, records: dict[str, OutputRecord]) -> OutputState:
-    """What is in `folder` now."""
+def scan(folder: Path, records: dict[str, OutputRecord], known: Listing | None = None) -> OutputState:
+    """What is in `folder` now; `known`, its folders as an earlier scan found them, spares listing
+    again those that did not change (see `output.listing`)."""
     state = OutputState(folder, records=records, exists=folder.is_dir())
     if state.exists:
-        for rel, entry in entries_under(str(folder)):
+        found, state.listing = walk_tree(str(folder), known)
+        for rel, st in found:
             state.empty = False
-            if rel == urls.BUILDER_RECORD and entry.is_file(follow_symlinks=False):
+            if not stat_module.S_ISREG(st.st_mode):
+                state.clean = False
+            elif rel == urls.BUILDER_RECORD:
                 state.marked = True
-            elif entry.is_file(follow_symlinks=False):
-                st = entry.stat(follow_symlinks=False)
+            else:
                 state.files[rel] = file_stat(st)
                 state.clean = state.clean and st.st_nlink == 1
-            else:
-                state.clean = False
     return state
-
-
-def entries_under(folder: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """(path inside `folder`, entry) of everything under it but folders; links are not followed."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                yield from entries_under(entry.path, rel + "/")
-            else:
-                yield rel, entry
 
 
 Stat = tuple[int, int, int, int]

@@ -35,7 +35,7 @@ from site_builder.output.state import OutputRecord, OutputState, Stat, file_stat
 from site_builder.reuse import last_build
 from site_builder.reuse.entries import SourceRecord
 from site_builder.reuse.fingerprints import code_fingerprint, digest, now_ns, parse_fingerprint
-from site_builder.reuse.store import Cache
+from site_builder.reuse.store import DEPENDENTS, Cache
 
 if TYPE_CHECKING:
     pass
@@ -156,7 +156,7 @@ def after_edits(options: BuildOptions, cache: Cache, state: OutputState, pending
     folder = options.output_dir.resolve()
     if options.search or len(pending.unproven) > MAX_EDITS:
         return None
-    deps = Dependents.from_stored(cache.get_dependents(folder))
+    deps = Dependents.from_stored(cache.get_kept(DEPENDENTS, folder))
     if deps is None:
         return None
     config = site_config(options)

@@ -4,10 +4,11 @@ that shape the output, the config, a folder's files), from which the cache's key
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import sys
 import time
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import site_builder
@@ -35,12 +36,32 @@ def code_fingerprint() -> str:
     parts: list[bytes | str] = [site_builder.__version__, sys.version]
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    versions = installed_versions()
     for name in DEPENDENCIES:
-        try:
-            parts += [name, metadata.version(name)]
-        except metadata.PackageNotFoundError:
-            parts += [name, "-"]
+        parts += [name, versions.get(_normalized(name), "-")]
     return digest(*parts)
+
+
+def installed_versions() -> dict[str, str]:
+    """The version of each package installed on `sys.path` (by normalized name; the first found,
+    as Python imports it), from the names of their `*.dist-info` folders: what importlib.metadata
+    reads them from, without importing it (a tenth of a build with nothing to do)."""
+    versions: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and "-" in name:
+                project, version = name[:-len(".dist-info")].split("-", 1)
+                versions.setdefault(_normalized(project), version)
+    return versions
+
+
+def _normalized(name: str) -> str:
+    """A package's name as its `*.dist-info` folder is matched (PEP 503, with `_`)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def config_fingerprint(config: SiteConfig) -> str:

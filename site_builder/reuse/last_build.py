@@ -19,7 +19,8 @@ from pathlib import Path
 from site_builder.content.files import ARTICLES_DIR, is_article_name, not_read
 from site_builder.errors import Kind, Problem, Severity
 from site_builder.model import Article
-from site_builder.output.state import Stat, entries_under, file_stat
+from site_builder.output.listing import Listing, walk_tree
+from site_builder.output.state import Stat, file_stat
 from site_builder.reuse.entries import SourceRecord
 from site_builder.reuse.fingerprints import code_fingerprint, digest, folder_fingerprint
 from site_builder.reuse.store import Cache
@@ -88,13 +89,21 @@ def inputs_fingerprint(frame: str, sources: Mapping[str, SourceRecord]) -> str:
     return digest(*parts)
 
 
-def changed_articles(project: Path, sources: Mapping[str, SourceRecord]) -> dict[str, Stat] | None:
+def changed_articles(project: Path, sources: Mapping[str, SourceRecord],
+                     known: Listing | None = None) -> tuple[dict[str, Stat] | None, Listing]:
     """The article files whose stat does not prove their bytes unchanged since `sources` were
     recorded (path relative to the project → stat now): {} when none; None when a file was added,
-    is gone, or is not read as an article (whose warning is the build's)."""
+    is gone, or is not read as an article (whose warning is the build's). And the articles
+    folder's listing, walked from `known` (see `output.listing`)."""
+    stats, listing = walked_stats(project / ARTICLES_DIR, known)
+    return _changed(project, sources, stats), listing
+
+
+def _changed(project: Path, sources: Mapping[str, SourceRecord], stats: Iterable[tuple[str, Stat]]) \
+        -> dict[str, Stat] | None:
     changed: dict[str, Stat] = {}
     found = 0
-    for rel, stat in tree_stats(project / ARTICLES_DIR):
+    for rel, stat in stats:
         name = rel.rsplit("/", 1)[-1]
         if not is_article_name(name):
             if not_read(rel, name) is not None:
@@ -126,11 +135,17 @@ def output_fingerprint(files: Mapping[str, Stat]) -> str:
     return digest(*(f"{path} {files[path]}" for path in sorted(files)))
 
 
-def tree_stats(folder: Path) -> Iterable[tuple[str, Stat]]:
+def tree_stats(folder: Path) -> list[tuple[str, Stat]]:
     """(path inside `folder`, stat) of every entry under it, links included as links, sorted."""
+    return walked_stats(folder)[0]
+
+
+def walked_stats(folder: Path, known: Listing | None = None) -> tuple[list[tuple[str, Stat]], Listing]:
+    """`tree_stats`, and the listing of `folder`'s folders, walked from `known` (see `output.listing`)."""
     if not folder.is_dir():
-        return []
-    return sorted((rel, file_stat(entry.stat(follow_symlinks=False))) for rel, entry in entries_under(str(folder)))
+        return [], {}
+    found, listing = walk_tree(str(folder), known)
+    return [(rel, file_stat(st)) for rel, st in found], listing
 
 
 def horizon(articles: Iterable[Article], drafts: bool, now: datetime | None) -> str | None:

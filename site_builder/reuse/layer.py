@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from site_builder.config import SiteConfig
+from site_builder.content.files import ARTICLES_DIR
 from site_builder.errors import NOTE, ConfigError
 from site_builder.model import OutputFile, Site
 from site_builder.options import BuildOptions, BuildResult, Prepared, Progress, no_progress, site_config
+from site_builder.output.listing import Listing
 from site_builder.output.state import OutputRecord, OutputState, Stat, open_output, scan
 from site_builder.output.sync import Written
 from site_builder.output.write import discard, new_stage
 from site_builder.reuse import edits, last_build
 from site_builder.reuse.fingerprints import config_fingerprint
-from site_builder.reuse.store import Cache
+from site_builder.reuse.store import DEPENDENTS, LISTING, Cache
 from site_builder.reuse.workers import default_jobs
 
 if TYPE_CHECKING:  # (Jinja and the render stage: not imported by a build with nothing to do)
@@ -129,11 +131,23 @@ class Reuse:
         elif output:
             out_dir = options.output_dir
             try:  # (what the last build wrote there: see `last_build`)
-                reuse.state = open_output(out_dir, lambda: cache.outputs(out_dir.resolve()) if cache else {})
+                known = reuse.walked(out_dir)
+                reuse.state = open_output(out_dir, lambda: cache.outputs(out_dir.resolve()) if cache else {}, known)
+                reuse.keep_walked(out_dir, known, reuse.state.listing)
             except BaseException:
                 reuse.close()
                 raise
         return reuse
+
+    def walked(self, folder: Path) -> Listing | None:
+        """The folders under `folder` as the last walk of it found them (see `output.listing`)."""
+        known = self.cache.get_kept(LISTING, folder.resolve()) if self.cache is not None else None
+        return known if isinstance(known, dict) else None
+
+    def keep_walked(self, folder: Path, known: Listing | None, listing: Listing) -> None:
+        """Keep the folders under `folder` as this walk found them, for the next (if they changed)."""
+        if self.cache is not None and listing != known:
+            self.cache.put_kept(LISTING, folder.resolve(), listing or None)
 
     @classmethod
     def nothing(cls) -> Reuse:
@@ -153,7 +167,10 @@ class Reuse:
         config = site_config(options)
         frame = last_build.frame_fingerprint(options, config.root, config_fingerprint(config))
         known = self.cache.sources(config.root)
-        unproven = last_build.changed_articles(config.root, known)
+        articles = config.root / ARTICLES_DIR
+        walked = self.walked(articles)
+        unproven, listing = last_build.changed_articles(config.root, known, walked)
+        self.keep_walked(articles, walked, listing)
         if (unproven is None or frame != record.frame
                 or not record.still_holds(last_build.output_fingerprint(self.state.files), options.moment)):
             return None
@@ -230,7 +247,7 @@ class Reuse:
             return
         folder = options.output_dir.resolve()
         site, self._dependents = self._dependents, None
-        self.cache.put_dependents(folder, None)
+        self.cache.put_kept(DEPENDENTS, folder, None)
         if self.since is not None or result.problems:
             last_build.save(self.cache, folder, None)
             return
@@ -243,7 +260,7 @@ class Reuse:
             [(p.path, p.line, p.message, p.severity, p.kind) for p in (*result.warnings, *result.notes)], {}))
         if site is not None:
             digests = {rel: record.digest for rel, record in sources.items()}
-            self.cache.put_dependents(folder, edits.dependents(*site, digests).stored())
+            self.cache.put_kept(DEPENDENTS, folder, edits.dependents(*site, digests).stored())
 
     def _files_after(self, folder: Path, written: Written, search: bool) -> dict[str, Stat]:
         """Every file in the output folder after the write and its stat: from what was there and what

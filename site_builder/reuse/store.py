@@ -52,7 +52,7 @@ each other's entries."""
 # --- the store -----------------------------------------------------------------------------------
 
 DATABASE = "cache.sqlite3"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Kept in the database (`PRAGMA user_version`): tables of another layout are dropped, not read."""
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, entry BLOB NOT NULL)",
@@ -63,12 +63,14 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS outputs (folder BLOB, path BLOB, key TEXT, digest TEXT, stat TEXT, mac BLOB, "
     "PRIMARY KEY (folder, path))",
     "CREATE TABLE IF NOT EXISTS builds (folder BLOB PRIMARY KEY, record TEXT NOT NULL, mac BLOB)",
-    # What the pages of the last build into a folder depend on (see reuse/edits.py): an entry as
-    # `pack` makes them, under the key `DEPENDENTS` + the folder.
-    "CREATE TABLE IF NOT EXISTS dependents (folder BLOB PRIMARY KEY, entry BLOB NOT NULL)",
+    # What is kept of a folder, an entry as `pack` makes them, under the key kind + NUL + folder:
+    # `DEPENDENTS`, what the pages of the last build into an output folder depend on (see
+    # reuse/edits.py); `LISTING`, the folders under a folder as last walked (see output/listing.py).
+    "CREATE TABLE IF NOT EXISTS folders (kind TEXT, folder BLOB, entry BLOB NOT NULL, PRIMARY KEY (kind, folder))",
 )
-TABLES = ("articles", "sources", "outputs", "builds", "dependents")
-DEPENDENTS = "dependents\0"
+TABLES = ("articles", "sources", "outputs", "builds", "dependents", "folders")
+"""Every table this layout or an earlier one had (dropped when the layout changes)."""
+DEPENDENTS, LISTING = "dependents", "listing"
 
 
 ROWS_PER_INSERT = 1000
@@ -388,21 +390,22 @@ class Cache:
             self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?, ?)",
                             (where, record, build_mac(where, record)))
 
-    # what the pages of the last build into each output folder depend on (see edits.py)
-    @fails_soft(lambda folder: None)
-    def get_dependents(self, folder: Path) -> object | None:
+    # what is kept of a folder: what the pages of the last build into it depend on (`DEPENDENTS`, see
+    # edits.py), the folders under it as last walked (`LISTING`)
+    @fails_soft(lambda kind, folder: None)
+    def get_kept(self, kind: str, folder: Path) -> object | None:
         where = path_bytes(str(folder))
-        row = self.db.execute("SELECT entry FROM dependents WHERE folder = ?", (where,)).fetchone()
-        return None if row is None else unpack(row[0], DEPENDENTS + str(folder))
+        row = self.db.execute("SELECT entry FROM folders WHERE kind = ? AND folder = ?", (kind, where)).fetchone()
+        return None if row is None else unpack(row[0], f"{kind}\0{folder}")
 
     @fails_soft(lambda *_, **__: None)
-    def put_dependents(self, folder: Path, value: object | None) -> None:
+    def put_kept(self, kind: str, folder: Path, value: object | None) -> None:
         where = path_bytes(str(folder))
         if value is None:
-            self.db.execute("DELETE FROM dependents WHERE folder = ?", (where,))
+            self.db.execute("DELETE FROM folders WHERE kind = ? AND folder = ?", (kind, where))
         else:
-            entry = pack(value, DEPENDENTS + str(folder))
-            self.db.execute("INSERT OR REPLACE INTO dependents VALUES (?, ?)", (where, entry))
+            entry = pack(value, f"{kind}\0{folder}")
+            self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?, ?)", (kind, where, entry))
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)

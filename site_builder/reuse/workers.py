@@ -6,13 +6,10 @@ back. Small jobs stay in this process: starting workers costs more than it saves
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import site_builder.reuse.entries  # noqa: F401 - registers how the model's mappings cross processes
@@ -66,6 +63,9 @@ def iterate_in_workers(function: Callable[[T], R], items: Sequence[T], jobs: int
     """`map_in_workers`, each result given as soon as its chunk is done: what this process does with
     the first results is done while the workers make the next ones (iterate to the end)."""
     global _work
+    import multiprocessing  # (with concurrent.futures: not imported by a build that starts no worker)
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         if meanwhile is not None:
@@ -101,6 +101,8 @@ def release_free_memory() -> None:
     """Give the memory this process has freed back to the system (glibc keeps it otherwise), so that
     the workers about to be forked do not each count it as theirs: 10,000 parsed articles' cache
     entries and pickles, freed by now, would otherwise weigh on every worker's resident size."""
+    import ctypes
+
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
