@@ -179,11 +179,11 @@ class Reuse:
             return None
         self.clock.lap("unchanged")
         log.debug("nothing changed since the last build of %s", folder)
+        problems = record.warning_problems()
         return BuildResult(output=options.output_dir, articles=record.articles, pages=record.pages,
                            files=record.files, seconds=time.perf_counter() - self.started,
-                           warnings=tuple(p for p in record.warning_problems() if p.severity != NOTE),
-                           notes=tuple(p for p in record.warning_problems() if p.severity == NOTE),
-                           timings=tuple(self.clock.laps))
+                           warnings=tuple(p for p in problems if p.severity != NOTE),
+                           notes=tuple(p for p in problems if p.severity == NOTE), timings=tuple(self.clock.laps))
 
     def after_edits(self, options: BuildOptions) -> BuildResult | None:
         """The build after edits of article bodies only (see `edits`), when `last_build` found that
