@@ -15,6 +15,7 @@ from site_builder.errors import ContentError
 from site_builder.output.listing import Listing
 from site_builder.output.state import Stat
 from site_builder.reuse import last_build
+from site_builder.reuse.store import Cache
 from tests.helpers import NOW, article, make_site, tree_digest
 from tests.scenarios import SITE, STEPS, apply, build_site, clean_build
 
@@ -47,6 +48,37 @@ def test_a_second_build_with_nothing_changed_returns_the_first_result(tmp_path: 
     assert (again.articles, again.pages, again.files) == (first.articles, first.pages, first.files)
     assert (again.parsed, again.rendered, again.written) == (0, 0, 0)
     assert tree_digest(root / "public") == before
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "not an article"])
+def test_once_nothing_changed_the_stats_of_the_articles_stand_for_their_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    root = age(make_site(tmp_path / "site", SITE))
+    build_site(root)
+    memo.forget()
+    assert unchanged(build_site(root))  # proven by each file's record: the stats are kept
+    asked: list[Path] = []
+    sources = Cache.sources
+    monkeypatch.setattr(Cache, "sources", lambda self, where: asked.append(where) or sources(self, where))
+    memo.forget()
+    assert unchanged(build_site(root))
+    assert asked == []  # the same stats: no record read
+    articles = root / "content/articles/2024"
+    if change == "edit":
+        page = articles / "b.fr.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("Bravo.", "Brave."), encoding="utf-8")
+    elif change == "add":
+        (articles / "e.fr.md").write_text(article("Écho", "2024-04-10", "Écho."), encoding="utf-8")
+    elif change == "remove":
+        (articles / "c.fr.md").unlink()
+    else:
+        (articles / "notes.txt").write_text("à relire", encoding="utf-8")
+    age(root)
+    memo.forget()
+    result = build_site(root)
+    assert not unchanged(result)
+    assert tree_digest(root / "public") == clean_build(root, tmp_path / "clean")
+    assert result.warnings == build_site(root, output=tmp_path / "again", cache=False).warnings
 
 
 def test_every_change_is_seen_and_the_output_equals_a_clean_build(tmp_path: Path) -> None:

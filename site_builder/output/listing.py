@@ -18,6 +18,7 @@ import os
 import re
 import stat as stat_module
 import time
+from itertools import chain
 
 RACY_NS = 2_000_000_000
 """A folder modified this close to when its stat was taken could change again without its stat
@@ -39,11 +40,11 @@ _NAMES = re.compile(r"(?!\.\.?/?(?:\0|$))[^/\0]+/?(?:\0(?!\.\.?/?(?:\0|$))[^/\0]
 
 def walk_tree(root: str, known: Listing | None = None) -> tuple[list[tuple[str, os.stat_result]], Listing]:
     """Every entry under `root` but the folders (path inside it, lstat; links are not followed), in
-    order of path; and the listing of its folders. The folders of `known` whose stat is the same and
-    was trusted are not listed again (a `known` that is not as this function makes it is ignored).
-    Raises OSError as `os.scandir` would (`root` not a folder, or changed while walked)."""
+    no particular order; and the listing of its folders. The folders of `known` whose stat is the
+    same and was trusted are not listed again (a `known` that is not as this function makes it is
+    ignored). Raises OSError as `os.scandir` would (`root` not a folder, or changed while walked)."""
     try:
-        return _walk(root, known or {})
+        return _walk(root, known if known and _names_ok(known) else {})
     except (TypeError, ValueError, IndexError, AttributeError):  # `known` is not a listing
         return _walk(root, {})
 
@@ -53,32 +54,35 @@ def _walk(root: str, known: Listing) -> tuple[list[tuple[str, os.stat_result]], 
     found: list[tuple[str, os.stat_result]] = []
     listing: Listing = {}
     base = root.rstrip(os.sep) + os.sep
+    lstat = os.lstat
     pending = [""]
     while pending:
         rel = pending.pop()
-        st = os.lstat(base + rel)
+        st = lstat(base + rel)
         if not stat_module.S_ISDIR(st.st_mode):
             raise NotADirectoryError(base + rel)
         stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         before = known.get(rel)
-        if before is not None and before[2] is True and before[0] == stat and _names_ok(before[1]):
+        if before is not None and before[2] is True and before[0] == stat:
+            listing[rel] = before  # (still trusted: it was, and has not changed since)
             names = before[1]
         else:
             with os.scandir(base + rel) as entries:
                 names = tuple(sorted(e.name + "/" if e.is_dir(follow_symlinks=False) else e.name for e in entries))
-        trusted = max(st.st_mtime_ns, st.st_ctime_ns) + RACY_NS < started
-        listing[rel] = (stat, names, trusted)
-        folders = []
+            listing[rel] = (stat, names, max(st.st_mtime_ns, st.st_ctime_ns) + RACY_NS < started)
         for name in names:
             if name[-1] == "/":
-                folders.append(rel + name)
+                pending.append(rel + name)
             else:
-                found.append((rel + name, os.lstat(base + rel + name)))
-        pending.extend(reversed(folders))
-    found.sort(key=lambda entry: entry[0])
+                found.append((rel + name, lstat(base + rel + name)))
     return found, listing
 
 
-def _names_ok(names: tuple[str, ...]) -> bool:
-    """True when `names` are names a walk lists (a listing from elsewhere could hold `../x`)."""
-    return type(names) is tuple and (not names or _NAMES.fullmatch("\0".join(names)) is not None)
+def _names_ok(known: Listing) -> bool:
+    """True when the names in `known` are names a walk lists (a listing from elsewhere could hold
+    `../x`): tuples of strings that, joined by NUL, match `_NAMES` (one match for them all)."""
+    folders = [names for _, names, _ in known.values()]
+    if not all(type(names) is tuple for names in folders):
+        return False
+    joined = "\0".join(chain.from_iterable(folders))
+    return not joined or _NAMES.fullmatch(joined) is not None

@@ -52,6 +52,10 @@ class Record:
     edited: dict[str, str]
     """The article files this build found edited since the last whole build (see `edits`), and
     the digests of their bytes now ({} after a whole build)."""
+    articles_seen: str = ""
+    """`stats_digest` of the articles folder when a later build found, by the stat of each article
+    file, that nothing had changed ('' until then): the same digest again proves it without
+    reading the cache's record of each file."""
 
     def still_holds(self, output: str, now: datetime | None) -> bool:
         """True when the output folder is as this build left it and the clock gives the same site
@@ -91,17 +95,11 @@ def inputs_fingerprint(frame: str, sources: Mapping[str, SourceRecord]) -> str:
 
 
 def changed_articles(project: Path, sources: Mapping[str, SourceRecord],
-                     known: Listing | None = None) -> tuple[dict[str, Stat] | None, Listing]:
+                     stats: Iterable[tuple[str, Stat]]) -> dict[str, Stat] | None:
     """The article files whose stat does not prove their bytes unchanged since `sources` were
     recorded (path relative to the project → stat now): {} when none; None when a file was added,
-    is gone, or is not read as an article (whose warning is the build's). And the articles
-    folder's listing, walked from `known` (see `output.listing`)."""
-    stats, listing = walked_stats(project / ARTICLES_DIR, known)
-    return _changed(project, sources, stats), listing
-
-
-def _changed(project: Path, sources: Mapping[str, SourceRecord], stats: Iterable[tuple[str, Stat]]) \
-        -> dict[str, Stat] | None:
+    is gone, or is not read as an article (whose warning is the build's). `stats`: the articles
+    folder's (`walked_stats`)."""
     changed: dict[str, Stat] = {}
     found = 0
     prefix = f"{ARTICLES_DIR.as_posix()}/"
@@ -130,6 +128,18 @@ def same_bytes(path: Path, stat: Stat, record: SourceRecord) -> bool:
         return False
 
 
+def proven_by_stats(sources: Mapping[str, SourceRecord], stats: Iterable[tuple[str, Stat]]) -> bool:
+    """True when the stat of each article file alone proves its bytes those of its record (none had
+    to be read again): the stats can stand for the records next time (`Record.articles_seen`)."""
+    prefix = f"{ARTICLES_DIR.as_posix()}/"
+    return all(record.still_valid(stat) for rel, stat in stats if (record := sources.get(prefix + rel)) is not None)
+
+
+def stats_digest(stats: Iterable[tuple[str, Stat]]) -> str:
+    """Digest of the path and stat of each file in a folder (`walked_stats`)."""
+    return digest(*(f"{rel} {stat}" for rel, stat in stats))
+
+
 def output_fingerprint(files: Mapping[str, Stat]) -> str:
     """Digest of every file in an output folder, by path and stat."""
     return digest(*(f"{path} {files[path]}" for path in sorted(files)))
@@ -145,7 +155,7 @@ def walked_stats(folder: Path, known: Listing | None = None) -> tuple[list[tuple
     if not folder.is_dir():
         return [], {}
     found, listing = walk_tree(str(folder), known)
-    return [(rel, file_stat(st)) for rel, st in found], listing
+    return sorted((rel, file_stat(st)) for rel, st in found), listing
 
 
 def horizon(articles: Iterable[Article], drafts: bool, now: datetime | None) -> str | None:
@@ -177,7 +187,7 @@ def _checked(record: Record) -> Record:
             and all(type(n) is int for n in counts) and all(isinstance(lang, str) for lang in record.articles)
             and all(len(w) == 5 and isinstance(w[0], str) and isinstance(w[2], str) and w[3] in _SEVERITIES
                     and w[4] in _KINDS and (w[1] is None or type(w[1]) is int) for w in record.warnings)
-            and isinstance(record.edited, dict)
+            and isinstance(record.edited, dict) and isinstance(record.articles_seen, str)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in record.edited.items())):
         raise ValueError("a field of the wrong type")
     return record

@@ -10,7 +10,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,17 +166,24 @@ class Reuse:
             return None
         config = site_config(options)
         frame = last_build.frame_fingerprint(options, config.root, config_fingerprint(config))
-        known = self.cache.sources(config.root)
+        if frame != record.frame or not record.still_holds(last_build.output_fingerprint(self.state.files),
+                                                           options.moment):
+            return None
         articles = config.root / ARTICLES_DIR
         walked = self.walked(articles)
-        unproven, listing = last_build.changed_articles(config.root, known, walked)
+        stats, listing = last_build.walked_stats(articles, walked)
         self.keep_walked(articles, walked, listing)
-        if (unproven is None or frame != record.frame
-                or not record.still_holds(last_build.output_fingerprint(self.state.files), options.moment)):
-            return None
-        if unproven or last_build.inputs_fingerprint(frame, known) != record.inputs:
-            self.pending = edits.Pending(record, frame, unproven)
-            return None
+        seen = last_build.stats_digest(stats)
+        if seen != record.articles_seen:  # not proven by the stats alone: by each file's record
+            known = self.cache.sources(config.root)
+            unproven = last_build.changed_articles(config.root, known, stats)
+            if unproven is None:
+                return None
+            if unproven or last_build.inputs_fingerprint(frame, known) != record.inputs:
+                self.pending = edits.Pending(record, frame, unproven)
+                return None
+            if last_build.proven_by_stats(known, stats):
+                last_build.save(self.cache, folder, replace(record, articles_seen=seen))
         self.clock.lap("unchanged")
         log.debug("nothing changed since the last build of %s", folder)
         problems = record.warning_problems()
