@@ -111,3 +111,11 @@ def test_a_damaged_listing_is_ignored(tmp_path: Path) -> None:
     for damaged in ({"": None}, {"": (1, 2)}, {"": ((0, 0, 0, 0),)}, []):
         found, _ = walk_tree(str(root), damaged)  # type: ignore[arg-type]
         assert paths(found) == paths(walk_tree(str(root))[0])
+
+
+def test_a_root_that_is_a_link_to_a_folder_is_walked_as_the_folder(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "out")
+    (tmp_path / "link").symlink_to(root, target_is_directory=True)
+    found, known = walk_tree(str(tmp_path / "link"))
+    assert paths(found) == paths(walk_tree(str(root))[0])
+    assert paths(walk_tree(str(tmp_path / "link"), known)[0]) == paths(found)

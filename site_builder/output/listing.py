@@ -58,7 +58,7 @@ def _walk(root: str, known: Listing) -> tuple[list[tuple[str, os.stat_result]], 
     pending = [""]
     while pending:
         rel = pending.pop()
-        st = lstat(base + rel)
+        st = lstat(base + rel) if rel else os.stat(root)  # (the root itself may be a link, as scandir takes it)
         if not stat_module.S_ISDIR(st.st_mode):
             raise NotADirectoryError(base + rel)
         stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
