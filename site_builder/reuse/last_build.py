@@ -136,13 +136,13 @@ def proven_by_stats(sources: Mapping[str, SourceRecord], stats: Iterable[tuple[s
 
 
 def stats_digest(stats: Iterable[tuple[str, Stat]]) -> str:
-    """Digest of the path and stat of each file in a folder (`walked_stats`)."""
+    """Digest of the path and stat of each file in a folder, in order of path (`walked_stats`)."""
     return digest(*(f"{rel} {stat}" for rel, stat in stats))
 
 
 def output_fingerprint(files: Mapping[str, Stat]) -> str:
     """Digest of every file in an output folder, by path and stat."""
-    return digest(*(f"{path} {files[path]}" for path in sorted(files)))
+    return stats_digest(sorted(files.items()))
 
 
 def tree_stats(folder: Path) -> list[tuple[str, Stat]]:
